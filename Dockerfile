@@ -1,0 +1,30 @@
+# HuggingFace Docker Space: the game on port 7860 with the production model
+# (Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_0), downloaded at build time only.
+FROM python:3.11-slim
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential cmake git \
+ && rm -rf /var/lib/apt/lists/*
+
+# Spaces run the container as uid 1000.
+RUN useradd -m -u 1000 user
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt huggingface_hub==2.4.0
+
+COPY scripts/download_model.py scripts/download_model.py
+RUN mkdir -p /models && python scripts/download_model.py --dest /models \
+    --repo Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF --file qwen2.5-coder-1.5b-instruct-q4_0.gguf \
+ && chown -R user:user /models
+
+COPY --chown=user:user . .
+USER user
+
+ENV PORT=7860 \
+    HOST=0.0.0.0 \
+    MODEL_PATH=/models/qwen2.5-coder-1.5b-instruct-q4_0.gguf \
+    HF_HUB_OFFLINE=1 \
+    PYTHONUNBUFFERED=1
+EXPOSE 7860
+CMD ["python", "app.py"]

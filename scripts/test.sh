@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up (if needed) and run the whole test suite: simulation, opponent,
+# model worker with the real embedded model, translator, server with real
+# WebSocket clients, and the page in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh --dev
+if [ ! -x /usr/bin/chromium ]; then
+  echo "note: /usr/bin/chromium is missing; browser tests will be skipped (apt-get install chromium)" >&2
+fi
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,0 +1,163 @@
+"""The WebSocket message layer: parsing and validating what clients send,
+and encoding what the server sends (full states and deltas, see docs/WIRE.md).
+
+Pure functions, no I/O: the web layer and the rooms call them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+LANGUAGES = ("en", "fr", "zh-TW")
+MAX_TEXT_CHARS = 500
+MAX_REF_CHARS = 64
+
+
+class ProtocolError(ValueError):
+    """A client message that cannot be accepted; the text goes back to the client."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientMessage:
+    type: str
+    body: dict[str, Any]
+    ref: Any = None
+
+
+def _check_ref(ref: Any) -> Any:
+    if ref is None:
+        return None
+    if isinstance(ref, bool) or not isinstance(ref, (int, str)):
+        raise ProtocolError("'ref' must be an integer or a short string")
+    if isinstance(ref, str) and len(ref) > MAX_REF_CHARS:
+        raise ProtocolError("'ref' is too long")
+    if isinstance(ref, int) and abs(ref) > 2**53:
+        raise ProtocolError("'ref' is out of range")
+    return ref
+
+
+def _check_lang(lang: Any, required: bool = False) -> str | None:
+    if lang is None and not required:
+        return None
+    if lang not in LANGUAGES:
+        raise ProtocolError(f"'lang' must be one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def check_text(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ProtocolError("'text' must be a non-empty string")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ProtocolError(f"'text' is longer than {MAX_TEXT_CHARS} characters")
+    return text
+
+
+def parse_client_message(raw: str | bytes) -> ClientMessage:
+    """Decode and validate one client message. Raises ProtocolError with a
+    reason fit to send back; never anything else."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ProtocolError("message is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("message must be a JSON object")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("message needs a string 'type'")
+    ref = _check_ref(data.get("ref"))
+    if kind == "command":
+        if not isinstance(data.get("action"), dict):
+            raise ProtocolError("'command' needs an 'action' object")
+        return ClientMessage(kind, {"action": data["action"]}, ref)
+    if kind == "nl":
+        return ClientMessage(kind, {"text": check_text(data.get("text")), "lang": _check_lang(data.get("lang"))}, ref)
+    if kind in ("analysis", "snapshot"):
+        return ClientMessage(kind, {}, ref)
+    if kind == "set_language":
+        return ClientMessage(kind, {"lang": _check_lang(data.get("lang"), required=True)}, ref)
+    if kind == "ping":
+        t = data.get("t")
+        if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t)):
+            raise ProtocolError("'t' must be a finite number")
+        return ClientMessage(kind, {"t": t}, ref)
+    if kind == "cancel_nl":
+        rid = data.get("request_id")
+        if not isinstance(rid, str) or len(rid) > 64:
+            raise ProtocolError("'cancel_nl' needs a 'request_id' string")
+        return ClientMessage(kind, {"request_id": rid}, ref)
+    raise ProtocolError(f"unknown message type {kind[:40]!r}")
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return orjson.dumps(message)
+
+
+def error_message(error: str, ref: Any = None) -> bytes:
+    msg: dict[str, Any] = {"type": "error", "error": error}
+    if ref is not None:
+        msg["ref"] = ref
+    return encode(msg)
+
+
+# --- state deltas -----------------------------------------------------------
+
+_ENTITY_KEYS = ("units", "buildings")
+_ALWAYS_SENT = ("effects",)
+
+
+def _diff_entities(old: list[dict], new: list[dict]) -> dict[str, list]:
+    before = {e["id"]: e for e in old}
+    changed = [e for e in new if before.get(e["id"]) != e]
+    seen = {e["id"] for e in new}
+    return {"set": changed, "del": [i for i in before if i not in seen]}
+
+
+def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
+    """The delta that turns view `prev` into view `cur` (docs/WIRE.md)."""
+    delta: dict[str, Any] = {"type": "delta", "tick": cur["tick"], "base": prev["tick"]}
+    for key, value in cur.items():
+        if key in ("tick", "type"):
+            continue
+        if key in _ENTITY_KEYS:
+            delta[key] = _diff_entities(prev.get(key, []), value)
+        elif key in _ALWAYS_SENT:
+            delta[key] = value
+        elif key == "resources":
+            old = prev.get("resources", {})
+            changed = {k: v for k, v in value.items() if old.get(k) != v}
+            if changed:
+                delta[key] = changed
+        elif prev.get(key) != value:
+            delta[key] = value
+    return delta
+
+
+def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    """Client-side application of a delta, used by tests and tools to check
+    that deltas rebuild exactly the full state."""
+    if delta["base"] != state["tick"]:
+        raise ValueError(f"delta for base {delta['base']} applied to tick {state['tick']}")
+    out = dict(state)
+    out["tick"] = delta["tick"]
+    for key, value in delta.items():
+        if key in ("type", "tick", "base"):
+            continue
+        if key in _ENTITY_KEYS:
+            by_id = {e["id"]: e for e in state.get(key, [])}
+            for i in value["del"]:
+                by_id.pop(i, None)
+            for e in value["set"]:
+                by_id[e["id"]] = e
+            out[key] = list(by_id.values())
+        elif key == "resources":
+            res = dict(state.get("resources", {}))
+            res.update(value)
+            out[key] = res
+        else:
+            out[key] = value
+    if "effects" not in delta:
+        out["effects"] = []
+    return out

@@ -1,0 +1,485 @@
+"""Rooms: one game each, ticking at a fixed 20 Hz.
+
+A room owns a `sim.Game`, an optional computer opponent, the connected clients
+and a queue of orders. Orders are applied at the next tick (never the moment
+they arrive), so the simulation stays deterministic and replayable. Each
+client has its own sender task fed through a latest-state slot and a bounded
+control queue, so a slow client can never slow the tick or the others.
+
+The room knows nothing about HTTP or WebSockets: a client is anything with
+async `send(bytes)` and `close(code, reason)` (see `Transport`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Protocol
+
+from . import protocol
+from .ai import Opponent
+from .sim import Game
+from .sim.rules import TICK_RATE
+
+log = logging.getLogger("room")
+
+TICK_S = 1.0 / TICK_RATE
+DIFFICULTIES = ("easy", "normal", "hard")
+# Lateness beyond which a room stops trying to catch up (e.g. after the
+# process was suspended) and restarts its schedule from now.
+RESYNC_AFTER_S = 1.0
+PERSPECTIVE_SPECTATOR = "spectator"
+
+
+class Transport(Protocol):
+    async def send(self, data: bytes) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class RoomFull(Exception):
+    """No room for one more (server room limit or spectator limit)."""
+
+
+@dataclass(eq=False)
+class Client:
+    """One connection seen from a room: its seat and its outgoing buffers."""
+
+    transport: Transport
+    player: int | None  # None: spectator
+    lang: str = "en"
+    control_limit: int = 256
+    id: str = field(default_factory=lambda: secrets.token_hex(6))
+    state_slot: bytes | None = None
+    state_slot_tick: int = -1
+    last_state_tick: int = -1  # tick of the last state/delta actually sent
+    force_full: bool = True
+    control: deque[bytes] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
+    sent_bytes: int = 0
+    sent_states: int = 0
+    skipped_states: int = 0
+    sender: asyncio.Task[None] | None = None
+
+    @property
+    def perspective(self) -> int | str:
+        return PERSPECTIVE_SPECTATOR if self.player is None else self.player
+
+    def push(self, data: bytes) -> None:
+        """Queue a non-state message. A client whose queue overflows is too
+        slow to keep: it is closed rather than allowed to grow memory."""
+        if self.closed:
+            return
+        if len(self.control) >= self.control_limit:
+            self.closed = True
+            log.warning("client %s dropped: control queue full", self.id)
+            asyncio.get_running_loop().create_task(self.transport.close(1008, "too slow"))
+            self.wake.set()
+            return
+        self.control.append(data)
+        self.wake.set()
+
+    def offer_state(self, tick: int, full: Callable[[], bytes], delta: bytes | None) -> None:
+        """Put the newest state in the slot. A delta is only valid on top of
+        the state the client last received; anything else gets a full state."""
+        if self.closed:
+            return
+        if self.state_slot is not None:
+            self.skipped_states += 1  # the previous one was never sent: skip it
+        if delta is not None and not self.force_full and self.state_slot is None and self.last_state_tick == tick - 1:
+            self.state_slot = delta
+        else:
+            self.state_slot = full()
+            self.force_full = False
+        self.state_slot_tick = tick
+        self.wake.set()
+
+    async def run_sender(self) -> None:
+        try:
+            while not self.closed:
+                await self.wake.wait()
+                self.wake.clear()
+                while self.control and not self.closed:
+                    data = self.control.popleft()
+                    await self.transport.send(data)
+                    self.sent_bytes += len(data)
+                if self.state_slot is not None and not self.closed:
+                    data, tick = self.state_slot, self.state_slot_tick
+                    self.state_slot = None
+                    await self.transport.send(data)
+                    self.last_state_tick = tick
+                    self.sent_bytes += len(data)
+                    self.sent_states += 1
+        except (ConnectionError, RuntimeError, asyncio.CancelledError):
+            self.closed = True
+        except Exception:  # a transport failing in an unexpected way ends this client only
+            log.exception("sender of client %s failed", self.id)
+            self.closed = True
+
+
+@dataclass
+class Order:
+    player: int
+    action: Any
+    on_result: Callable[[Any], None] | None = None
+
+
+@dataclass
+class Seat:
+    kind: str  # "human" | "ai" | "open"
+    token: str = ""
+    clients: int = 0
+    last_seen: float = 0.0
+
+
+class Room:
+    def __init__(
+        self,
+        room_id: str,
+        *,
+        seed: int,
+        difficulty: str = "normal",
+        width: int = 64,
+        height: int = 48,
+        max_spectators: int = 250,
+        join_window_s: float = 120.0,
+        control_limit: int = 256,
+        metrics: Any = None,
+    ) -> None:
+        if difficulty not in DIFFICULTIES:
+            raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}")
+        self.id = room_id
+        self.seed = seed
+        self.difficulty = difficulty
+        self.game = Game(seed=seed, width=width, height=height)
+        self.map_info = self.game.map_info()
+        self.bot: Opponent | None = Opponent(player=1, difficulty=difficulty, seed=seed, map_info=self.map_info)
+        self.seats = [Seat("open"), Seat("ai")]
+        self.clients: set[Client] = set()
+        self.orders: deque[Order] = deque()
+        self.max_spectators = max_spectators
+        self.join_window_ticks = int(join_window_s * TICK_RATE)
+        self.control_limit = control_limit
+        self.metrics = metrics
+        self.created = time.monotonic()
+        self.empty_since: float | None = time.monotonic()
+        self.task: asyncio.Task[None] | None = None
+        self.closed = False
+        self.tick_durations: deque[float] = deque(maxlen=1200)
+        self.tick_lateness: deque[float] = deque(maxlen=1200)
+        self.errors = 0
+        self.bot_orders = 0
+        self.bot_refused = 0
+        self._prev_views: dict[int | str, dict[str, Any]] = {}
+        self.periodic: list[tuple[int, Callable[["Room"], None]]] = []
+
+    # --- seats and clients ---------------------------------------------------
+
+    def seat_for(self, want: str, token: str | None) -> int | None:
+        """Which player a new connection gets. A valid seat token always gets
+        its seat back (reconnect); otherwise the first free human seat; a
+        second human may replace the computer only early in the game.
+        Returns None for a spectator seat."""
+        if want == "spectator":
+            return None
+        if token:
+            for i, seat in enumerate(self.seats):
+                if seat.kind == "human" and secrets.compare_digest(seat.token, token):
+                    return i
+        if self.seats[0].kind == "open":
+            return 0
+        if self.seats[1].kind == "ai" and self.game.tick <= self.join_window_ticks and not self.game.over:
+            return 1
+        # A reload without its token: give back a human seat nobody holds now.
+        for i, seat in enumerate(self.seats):
+            if seat.kind == "human" and seat.clients == 0:
+                return i
+        return None
+
+    def join(self, transport: Transport, want: str = "player", token: str | None = None,
+             lang: str = "en") -> tuple[Client, str | None]:
+        """Seat a connection; returns the client and its seat token (None for
+        spectators). Raises RoomFull."""
+        player = self.seat_for(want, token)
+        if player is None and sum(1 for c in self.clients if c.player is None) >= self.max_spectators:
+            raise RoomFull("this room has no room for more spectators")
+        seat_token = None
+        if player is not None:
+            seat = self.seats[player]
+            if seat.kind != "human":
+                if seat.kind == "ai":
+                    self.bot = None
+                    log.info("room %s: a second human replaces the computer", self.id)
+                    self.broadcast({"type": "event", "kind": "player_joined", "player": player,
+                                    "tick": self.game.tick})
+                seat.kind, seat.token = "human", secrets.token_urlsafe(16)
+            seat.clients += 1
+            seat_token = seat.token
+        client = Client(transport, player, lang=lang, control_limit=self.control_limit)
+        self.clients.add(client)
+        self.empty_since = None
+        client.sender = asyncio.get_running_loop().create_task(client.run_sender(), name=f"sender-{client.id}")
+        return client, seat_token
+
+    def leave(self, client: Client) -> None:
+        if client not in self.clients:
+            return
+        self.clients.discard(client)
+        client.closed = True
+        client.wake.set()
+        if client.player is not None:
+            seat = self.seats[client.player]
+            seat.clients = max(0, seat.clients - 1)
+            seat.last_seen = time.monotonic()
+        if not self.clients:
+            self.empty_since = time.monotonic()
+
+    def players_info(self) -> list[dict[str, Any]]:
+        return [{"id": i, "kind": "ai" if s.kind == "ai" else "human", "connected": s.clients > 0}
+                for i, s in enumerate(self.seats)]
+
+    def welcome(self, client: Client, token: str | None) -> dict[str, Any]:
+        return {"type": "welcome", "room": self.id, "player": client.player,
+                "role": "spectator" if client.player is None else "player",
+                "token": token, "map": self.map_info, "lang": client.lang,
+                "difficulty": self.difficulty, "tick_rate": TICK_RATE, "tick": self.game.tick,
+                "players": self.players_info()}
+
+    def broadcast(self, message: dict[str, Any], player: int | None | str = "all") -> None:
+        """Send a message to every client ("all") or to the clients seated as `player`."""
+        data = protocol.encode(message)
+        for c in self.clients:
+            if player == "all" or c.player == player:
+                c.push(data)
+
+    # --- orders --------------------------------------------------------------
+
+    def submit(self, player: int, action: Any, on_result: Callable[[Any], None] | None = None) -> None:
+        """Queue an order; it is applied at the next tick and `on_result`
+        gets the gate's OrderResult."""
+        self.orders.append(Order(player, action, on_result))
+
+    def submit_many(self, player: int, actions: list[Any]) -> Awaitable[list[Any]]:
+        """Queue several orders; the future resolves with their results after the tick."""
+        fut: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
+        results: list[Any] = [None] * len(actions)
+        left = [len(actions)]
+        if not actions:
+            fut.set_result([])
+            return fut
+
+        def collect(i: int) -> Callable[[Any], None]:
+            def done(result: Any) -> None:
+                results[i] = result
+                left[0] -= 1
+                if left[0] == 0 and not fut.done():
+                    fut.set_result(results)
+            return done
+
+        for i, action in enumerate(actions):
+            self.submit(player, action, collect(i))
+        return fut
+
+    # --- the loop ------------------------------------------------------------
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self.run(), name=f"room-{self.id}")
+
+    async def run(self) -> None:
+        """Fixed-rate loop: tick n is due at t0 + n * 50 ms, so time spent in a
+        tick never accumulates as drift."""
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        n = 0
+        while not self.closed:
+            n += 1
+            due = t0 + n * TICK_S
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            lateness = loop.time() - due
+            if lateness > RESYNC_AFTER_S:
+                log.warning("room %s: %.2f s behind, resynchronising", self.id, lateness)
+                t0, n = loop.time(), 0
+            started = time.perf_counter()
+            try:
+                self.tick_once()
+            except Exception:
+                self.errors += 1
+                log.exception("room %s: tick %d failed; the room goes on", self.id, self.game.tick)
+            duration = time.perf_counter() - started
+            self.tick_durations.append(duration)
+            self.tick_lateness.append(max(0.0, lateness))
+            if self.metrics is not None:
+                self.metrics.observe_tick(duration, max(0.0, lateness))
+
+    def tick_once(self) -> None:
+        game = self.game
+        while self.orders:
+            order = self.orders.popleft()
+            result = game.apply(order.player, order.action)
+            if order.on_result is not None:
+                try:
+                    order.on_result(result)
+                except Exception:
+                    log.exception("room %s: order callback failed", self.id)
+        if self.bot is not None and not game.over:
+            self._run_bot()
+        game.step()
+        for ev in game.drain_events():
+            target = ev.get("player")
+            msg = {"type": "event", **{k: v for k, v in ev.items() if k != "player"}}
+            if "tick" not in msg:
+                msg["tick"] = game.tick
+            if target is not None:
+                msg["player"] = target
+            data = protocol.encode(msg)
+            for c in self.clients:
+                if target is None or c.player == target or c.player is None:
+                    c.push(data)
+        self._publish()
+        for every, fn in self.periodic:
+            if game.tick % every == 0:
+                fn(self)
+
+    def _run_bot(self) -> None:
+        bot = self.bot
+        assert bot is not None
+        wants = getattr(bot, "wants_view", None)
+        if wants is not None and not wants(self.game.tick):
+            return
+        view = self.game.view(bot.player)
+        for action in bot.decide(view, self.game.tick) or ():
+            result = self.game.apply(bot.player, action)
+            self.bot_orders += 1
+            if not result.ok:
+                self.bot_refused += 1
+            feedback = getattr(bot, "feedback", None)
+            if feedback is not None:
+                feedback(action, result)
+
+    def _publish(self) -> None:
+        """One view, one full encoding and one delta per perspective, shared by
+        every client of that perspective."""
+        if not self.clients:
+            self._prev_views.clear()
+            return
+        tick = self.game.tick
+        perspectives = {c.perspective for c in self.clients if not c.closed}
+        for p in perspectives:
+            view = self.game.view(None if p == PERSPECTIVE_SPECTATOR else p)  # type: ignore[arg-type]
+            prev = self._prev_views.get(p)
+            delta = protocol.encode(protocol.make_delta(prev, view)) if prev is not None else None
+            self._prev_views[p] = view
+            full_cache: list[bytes] = []
+
+            def full(view: dict[str, Any] = view, cache: list[bytes] = full_cache) -> bytes:
+                if not cache:
+                    cache.append(protocol.encode({"type": "state", **view}))
+                return cache[0]
+
+            for c in self.clients:
+                if c.perspective == p:
+                    c.offer_state(tick, full, delta)
+        for p in list(self._prev_views):
+            if p not in perspectives:
+                del self._prev_views[p]
+
+    # --- figures and shutdown --------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        d = sorted(self.tick_durations)
+        late = sorted(self.tick_lateness)
+
+        def pct(xs: list[float], q: float) -> float:
+            return round(1000 * xs[min(len(xs) - 1, int(q * len(xs)))], 3) if xs else 0.0
+
+        return {"id": self.id, "tick": self.game.tick, "clients": len(self.clients),
+                "players": self.players_info(), "difficulty": self.difficulty,
+                "tick_ms": {"p50": pct(d, 0.5), "p99": pct(d, 0.99), "max": pct(d, 1.0)},
+                "lateness_ms": {"p50": pct(late, 0.5), "p99": pct(late, 0.99), "max": pct(late, 1.0)},
+                "errors": self.errors, "bot_orders": self.bot_orders, "bot_refused": self.bot_refused,
+                "game_over": self.game.over, "winner": self.game.winner}
+
+    async def close(self, code: int = 1001, reason: str = "room closed") -> None:
+        self.closed = True
+        if self.task is not None and self.task is not asyncio.current_task():
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+        clients = list(self.clients)
+        for c in clients:
+            self.leave(c)
+        await asyncio.gather(*(c.transport.close(code, reason) for c in clients), return_exceptions=True)
+        senders = [c.sender for c in clients if c.sender is not None]
+        for s in senders:
+            s.cancel()
+        await asyncio.gather(*senders, return_exceptions=True)
+
+
+class RoomManager:
+    """Creates, finds and reclaims rooms. Closing empty rooms after the grace
+    period happens in `reap()`, called by the web layer's housekeeping."""
+
+    def __init__(self, *, max_rooms: int = 40, grace_s: float = 60.0, width: int = 64, height: int = 48,
+                 max_spectators: int = 250, join_window_s: float = 120.0, control_limit: int = 256,
+                 metrics: Any = None) -> None:
+        self.rooms: dict[str, Room] = {}
+        self.max_rooms = max_rooms
+        self.grace_s = grace_s
+        self.width, self.height = width, height
+        self.max_spectators = max_spectators
+        self.join_window_s = join_window_s
+        self.control_limit = control_limit
+        self.metrics = metrics
+        self.on_room_created: list[Callable[[Room], None]] = []
+
+    def get(self, room_id: str) -> Room | None:
+        return self.rooms.get(room_id)
+
+    async def create(self, difficulty: str = "normal", seed: int | None = None) -> Room:
+        if len(self.rooms) >= self.max_rooms and not await self._reclaim_one():
+            raise RoomFull("the server has no room for another game right now")
+        room_id = secrets.token_urlsafe(12)
+        room = Room(room_id, seed=secrets.randbelow(2**31) if seed is None else seed, difficulty=difficulty,
+                    width=self.width, height=self.height, max_spectators=self.max_spectators,
+                    join_window_s=self.join_window_s, control_limit=self.control_limit, metrics=self.metrics)
+        self.rooms[room_id] = room
+        for hook in self.on_room_created:
+            hook(room)
+        room.start()
+        log.info("room %s created (difficulty %s, seed %d)", room_id, difficulty, room.seed)
+        return room
+
+    async def _reclaim_one(self) -> bool:
+        """Free the room that has been empty the longest, if any."""
+        idle = [r for r in self.rooms.values() if r.empty_since is not None]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda r: r.empty_since or 0.0)
+        await self.close(oldest.id, reason="reclaimed")
+        return True
+
+    async def reap(self, now: float | None = None) -> int:
+        """Close rooms with nobody connected for longer than the grace period."""
+        now = time.monotonic() if now is None else now
+        expired = [r.id for r in self.rooms.values()
+                   if r.empty_since is not None and now - r.empty_since > self.grace_s]
+        for rid in expired:
+            await self.close(rid, reason="idle")
+        return len(expired)
+
+    async def close(self, room_id: str, code: int = 1001, reason: str = "room closed") -> None:
+        room = self.rooms.pop(room_id, None)
+        if room is not None:
+            await room.close(code, reason)
+            log.info("room %s closed (%s)", room_id, reason)
+
+    async def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        await asyncio.gather(*(self.close(rid, code, reason) for rid in list(self.rooms)))
+
+    def client_count(self) -> int:
+        return sum(len(r.clients) for r in self.rooms.values())

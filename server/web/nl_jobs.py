@@ -1,0 +1,123 @@
+"""Natural-language orders end to end: translate (translator), execute in a
+room (through the game's one gate, at the next tick) and report the outcome,
+for both the HTTP API and the WebSocket.
+
+Execution happens exactly once, when the translation completes, whoever is
+waiting: an HTTP caller that gave up after `wait` still gets its order
+executed and can poll for the final answer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..rooms import Room
+
+log = logging.getLogger("web")
+
+FINISHED = ("completed", "failed", "cancelled", "timeout")
+
+
+@dataclass
+class NLJob:
+    request_id: str
+    room: Room | None
+    player: int | None
+    lang: str | None
+    owner: Any = None  # the WebSocket client that asked, for per-client limits
+    created: float = field(default_factory=time.monotonic)
+    final: dict[str, Any] | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
+
+
+class NLJobs:
+    def __init__(self, translator: Any) -> None:
+        self.translator = translator
+        self.jobs: dict[str, NLJob] = {}
+        self.sent = 0
+        self.answered = 0
+
+    def submit(self, text: str, lang: str | None, room: Room | None, player: int | None,
+               listener: Callable[[dict[str, Any]], None] | None = None) -> NLJob:
+        """Start a translation. Raises what the translator raises for bad
+        input (ValueError) or a full queue (QueueFull)."""
+        holder: dict[str, NLJob] = {}
+        early: list[dict[str, Any]] = []
+
+        def on_done(answer: dict[str, Any]) -> None:
+            job = holder.get("job")
+            if job is None:  # completed inside submit(): the fast path
+                early.append(answer)
+            else:
+                asyncio.get_running_loop().create_task(self._finish(job, answer))
+
+        answer = self.translator.submit(text, lang=lang, on_done=on_done)
+        job = NLJob(answer["request_id"], room, player, lang)
+        if listener is not None:
+            job.listeners.append(listener)
+        holder["job"] = job
+        self.jobs[job.request_id] = job
+        self.sent += 1
+        if early:
+            asyncio.get_running_loop().create_task(self._finish(job, early[0]))
+        elif answer.get("status") in FINISHED:
+            asyncio.get_running_loop().create_task(self._finish(job, answer))
+        return job
+
+    async def _finish(self, job: NLJob, answer: dict[str, Any]) -> None:
+        if job.final is not None:
+            return
+        final = dict(answer)
+        try:
+            if job.room is not None and job.player is not None and final.get("status") == "completed":
+                actions = final.get("actions") or []
+                if actions and not job.room.closed:
+                    results = await job.room.submit_many(job.player, actions)
+                    final["executed"] = all(r.ok for r in results)
+                    final["results"] = [{"ok": r.ok, **({"error": r.error} if r.error else {})} for r in results]
+                else:
+                    final["executed"] = False
+                    final["results"] = []
+            else:
+                final.setdefault("executed", False)
+        except Exception:  # the answer must still reach the player
+            log.exception("executing request %s failed", job.request_id)
+            final["executed"] = False
+        job.final = final
+        self.answered += 1
+        job.done.set()
+        for listener in job.listeners:
+            try:
+                listener(final)
+            except Exception:
+                log.exception("listener of request %s failed", job.request_id)
+
+    async def wait(self, job: NLJob, timeout: float) -> dict[str, Any] | None:
+        try:
+            await asyncio.wait_for(job.done.wait(), timeout)
+        except asyncio.TimeoutError:
+            return None
+        return job.final
+
+    def get(self, request_id: str) -> dict[str, Any] | None:
+        job = self.jobs.get(request_id)
+        if job is not None and job.final is not None:
+            return job.final
+        return self.translator.get(request_id)
+
+    def cancel(self, request_id: str) -> bool:
+        return bool(self.translator.cancel(request_id))
+
+    def cleanup(self, max_age_s: float) -> int:
+        now = time.monotonic()
+        old = [rid for rid, j in self.jobs.items() if j.final is not None and now - j.created > max_age_s]
+        for rid in old:
+            del self.jobs[rid]
+        return len(old)
+
+    def pending_for(self, predicate: Callable[[NLJob], bool]) -> int:
+        return sum(1 for j in self.jobs.values() if j.final is None and predicate(j))

@@ -1,0 +1,251 @@
+"""The WebSocket endpoint: seats a connection in a room, reads and validates
+its messages, and turns them into room orders, language requests and replies.
+
+Only this handler task reads the socket; the client's sender task (rooms.py)
+is the only writer of states."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .. import keys, protocol
+from ..rooms import Client, Room, RoomFull
+from .clients import TokenBucket, client_address, origin_allowed
+from .i18n import pick_language
+
+log = logging.getLogger("web")
+
+
+class WSTransport:
+    """Adapts an aiohttp WebSocketResponse to the rooms' Transport."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+
+    async def send(self, data: bytes) -> None:
+        if self.ws.closed:
+            raise ConnectionError("socket closed")
+        # orjson gives UTF-8 bytes: send them as a text frame without a decode/encode round trip.
+        await self.ws.send_frame(data, WSMsgType.TEXT)
+
+    async def close(self, code: int, reason: str) -> None:
+        if not self.ws.closed:
+            await self.ws.close(code=code, message=reason.encode()[:120])
+
+
+async def ws_handler(request: web.Request) -> web.StreamResponse:
+    app = request.app
+    settings = app[keys.SETTINGS]
+    if not origin_allowed(request, settings):
+        raise web.HTTPForbidden(text='{"error":"origin not allowed"}', content_type="application/json")
+    address = client_address(request)
+    tracker = app[keys.CONNECTIONS]
+    if not tracker.acquire(address):
+        raise web.HTTPTooManyRequests(text='{"error":"too many connections from this address"}',
+                                      content_type="application/json", headers={"Retry-After": "10"})
+    try:
+        return await _serve(request, address)
+    finally:
+        tracker.release(address)
+
+
+async def _serve(request: web.Request, address: str) -> web.StreamResponse:
+    app = request.app
+    settings = app[keys.SETTINGS]
+    rooms = app[keys.ROOMS]
+    # Compression is off: states are already deltas of what the player sees,
+    # and per-client deflate would cost CPU on the loop that runs the ticks.
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=settings.ws_max_message,
+                               compress=False)
+    await ws.prepare(request)
+    app[keys.SOCKETS].add(ws)
+    transport = WSTransport(ws)
+    room_id = request.query.get("room")
+    want = "spectator" if request.query.get("as") == "spectator" else "player"
+    lang = pick_language(request.query.get("lang"), request.headers.get("Accept-Language"))
+    try:
+        room = rooms.get(room_id) if room_id else await rooms.create()
+    except RoomFull as exc:
+        await ws.send_frame(protocol.error_message(str(exc)), WSMsgType.TEXT)
+        await ws.close(code=1013, message=b"server full")
+        return ws
+    if room is None:
+        await ws.send_frame(protocol.encode({"type": "error", "error": "unknown room", "code": "unknown_room"}),
+                            WSMsgType.TEXT)
+        await ws.close(code=4404, message=b"unknown room")
+        return ws
+    try:
+        client, token = room.join(transport, want, request.query.get("token"), lang)
+    except RoomFull as exc:
+        await ws.send_frame(protocol.error_message(str(exc)), WSMsgType.TEXT)
+        await ws.close(code=1013, message=b"room full")
+        return ws
+    app[keys.METRICS].clients.inc()
+    client.push(protocol.encode(room.welcome(client, token)))
+    log.info("client %s (%s) joined room %s as %s", client.id, address, room.id,
+             "spectator" if client.player is None else f"player {client.player}")
+    session = Session(app, room, client, ws)
+    try:
+        async for msg in ws:
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                if not await session.handle(msg.data):
+                    break
+            elif msg.type == WSMsgType.ERROR:
+                break
+    finally:
+        room.leave(client)
+        app[keys.METRICS].clients.dec()
+        if client.sender is not None:
+            client.sender.cancel()
+        log.info("client %s left room %s (close code %s)", client.id, room.id, ws.close_code)
+    return ws
+
+
+class Session:
+    """One connection's message handling."""
+
+    def __init__(self, app: web.Application, room: Room, client: Client, ws: web.WebSocketResponse) -> None:
+        self.app, self.room, self.client, self.ws = app, room, client, ws
+        settings = app[keys.SETTINGS]
+        self.settings = settings
+        self.bucket = TokenBucket(settings.ws_rate, settings.ws_burst)
+        self.strikes = 0
+
+    def reply(self, message: dict[str, Any]) -> None:
+        self.client.push(protocol.encode(message))
+
+    async def handle(self, raw: str | bytes) -> bool:
+        """Handle one frame; False closes the connection."""
+        if not self.bucket.take():
+            self.strikes += 1
+            if self.strikes >= self.settings.ws_flood_strikes:
+                await self.ws.close(code=1008, message=b"message flood")
+                return False
+            self.client.push(protocol.error_message("too many messages: slow down"))
+            return True
+        try:
+            msg = protocol.parse_client_message(raw)
+        except protocol.ProtocolError as exc:
+            self.client.push(protocol.error_message(str(exc)))
+            return True
+        try:
+            getattr(self, f"on_{msg.type}")(msg)
+        except Exception:  # a bug in one handler must not end the connection or the room
+            log.exception("handling %s from client %s failed", msg.type, self.client.id)
+            self.client.push(protocol.error_message("internal error", msg.ref))
+        return True
+
+    def _needs_seat(self, msg: protocol.ClientMessage) -> int | None:
+        if self.client.player is None:
+            self.client.push(protocol.error_message("spectators cannot give orders", msg.ref))
+        return self.client.player
+
+    def on_command(self, msg: protocol.ClientMessage) -> None:
+        player = self._needs_seat(msg)
+        if player is None:
+            return
+        client, ref = self.client, msg.ref
+
+        def on_result(result: Any) -> None:
+            answer: dict[str, Any] = {"type": "command_result", "ok": result.ok, "tick": self.room.game.tick}
+            if result.error:
+                answer["error"] = result.error
+            code = (result.info or {}).get("code") if getattr(result, "info", None) else None
+            if code:
+                answer["code"] = code
+            if ref is not None:
+                answer["ref"] = ref
+            client.push(protocol.encode(answer))
+
+        self.room.submit(player, msg.body["action"], on_result)
+
+    def on_nl(self, msg: protocol.ClientMessage) -> None:
+        player = self._needs_seat(msg)
+        if player is None:
+            return
+        jobs = self.app[keys.NL_JOBS]
+        client, room = self.client, self.room
+        if jobs.pending_for(lambda j: j.owner is client) >= self.settings.nl_max_per_client:
+            self.client.push(protocol.error_message("too many orders waiting for the model: wait a moment",
+                                                    msg.ref))
+            return
+
+        def deliver(final: dict[str, Any]) -> None:
+            result = {"type": "nl_result", **final}
+            if msg.ref is not None:
+                result["ref"] = msg.ref
+            data = protocol.encode(result)
+            for c in room.clients:  # everyone seated as this player sees the outcome
+                if c.player == player:
+                    c.push(data)
+
+        try:
+            job = jobs.submit(msg.body["text"], msg.body["lang"], room, player, deliver)
+        except Exception as exc:  # bad text or a full queue: tell the player, keep the socket
+            self.client.push(protocol.error_message(nl_error_text(exc), msg.ref))
+            return
+        job.owner = client
+        ack: dict[str, Any] = {"type": "nl_ack", "request_id": job.request_id}
+        if msg.ref is not None:
+            ack["ref"] = msg.ref
+        self.reply(ack)
+
+    def on_cancel_nl(self, msg: protocol.ClientMessage) -> None:
+        ok = self.app[keys.NL_JOBS].cancel(msg.body["request_id"])
+        self.reply({"type": "nl_cancelled", "request_id": msg.body["request_id"], "ok": ok})
+
+    def on_analysis(self, msg: protocol.ClientMessage) -> None:
+        request_analysis(self.app, self.room, self.client.player, self.client.lang, only=self.client)
+
+    def on_snapshot(self, msg: protocol.ClientMessage) -> None:
+        self.client.force_full = True
+
+    def on_set_language(self, msg: protocol.ClientMessage) -> None:
+        self.client.lang = msg.body["lang"]
+        self.reply({"type": "language", "lang": self.client.lang})
+
+    def on_ping(self, msg: protocol.ClientMessage) -> None:
+        self.reply({"type": "pong", "t": msg.body["t"]})
+
+
+def nl_error_text(exc: Exception) -> str:
+    if type(exc).__name__ == "QueueFull":
+        return "the model is busy: try again in a moment"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    log.exception("language request failed", exc_info=exc)
+    return "the order could not be processed"
+
+
+def request_analysis(app: web.Application, room: Room, player: int | None, lang: str,
+                     only: Client | None = None) -> None:
+    """Heuristic analysis at once, then the model's when it is ready. Sent to
+    `only` or else to every client seated as `player`."""
+    from ..nl import heuristic_analysis  # the analyst lives in nl; web wires it to rooms
+
+    view = room.game.view(player)
+
+    def send(message: dict[str, Any]) -> None:
+        data = protocol.encode(message)
+        targets = [only] if only is not None else [c for c in room.clients if c.player == player]
+        for c in targets:
+            c.push(data)
+
+    send({"type": "analysis", "source": "heuristic", "text": heuristic_analysis(view, lang), "lang": lang,
+          "tick": room.game.tick})
+    analyst = app[keys.ANALYST]
+    if analyst is None:
+        return
+
+    def on_done(result: dict[str, Any]) -> None:
+        text = result.get("text")
+        if result.get("status") == "completed" and text:
+            send({"type": "analysis", "source": "llm", "text": text, "lang": lang, "tick": room.game.tick})
+
+    try:
+        analyst.submit(f"{room.id}:{player}:{lang}", view, lang, on_done)
+    except Exception as exc:  # queue full or model unavailable: the heuristic stands
+        log.debug("model analysis not submitted: %s", exc)
