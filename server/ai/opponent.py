@@ -12,6 +12,7 @@ the map when a scout or a wave needs a new exploration target.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from dataclasses import dataclass, field
@@ -66,9 +67,12 @@ class Opponent:
     """A computer player.  See docs/AI.md."""
 
     def __init__(self, player: int, difficulty: str = "normal", seed: int = 0,
-                 map_info: dict | None = None, rules: Rules | None = None):
+                 map_info: dict | None = None, rules: Rules | None = None,
+                 overrides: dict | None = None):
         self.player = int(player)
         self.level: Level = get_level(difficulty)
+        if overrides:                       # tuning / tests: replace some knobs of the level
+            self.level = dataclasses.replace(self.level, **overrides)
         self.difficulty = self.level.name
         self.seed = seed
         self.rng = random.Random((seed or 0) * 7919 + self.player * 104729 + 17)
@@ -104,6 +108,8 @@ class Opponent:
     def thinks_at(self, tick: int) -> bool:
         """Whether ``decide`` would think at this tick (a host may skip the view otherwise)."""
         return self._first or (tick + self._offset) % self.level.think_every == 0
+
+    wants_view = thinks_at          # the name the room asks (server/rooms.py)
 
     def decide(self, view: dict, tick: int) -> list[dict]:
         if not self.thinks_at(tick) or not view:
