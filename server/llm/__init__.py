@@ -1,0 +1,60 @@
+"""The model worker: the one local LLM of the process, behind a priority queue.
+
+Knows nothing of the game. The only package of the project that imports
+``llama_cpp`` (lazily, when the local backend loads). See docs/MODEL.md.
+"""
+
+from .backends import (
+    Backend,
+    GenParams,
+    GenResult,
+    GrammarError,
+    LocalBackend,
+    ModelAlreadyLoaded,
+    ModelLoadError,
+    RemoteBackend,
+    model_in_process,
+    process_loads,
+)
+from .prompt import ChatTemplate, PromptParts, chatml
+from .settings import LLMSettings, embedded_model_path
+from .worker import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    FINISHED,
+    PENDING,
+    PROCESSING,
+    TIMEOUT,
+    LLMRequest,
+    ModelWorker,
+    QueueFull,
+)
+
+__all__ = [
+    "Backend",
+    "CANCELLED",
+    "COMPLETED",
+    "ChatTemplate",
+    "FAILED",
+    "FINISHED",
+    "GenParams",
+    "GenResult",
+    "GrammarError",
+    "LLMRequest",
+    "LLMSettings",
+    "LocalBackend",
+    "ModelAlreadyLoaded",
+    "ModelLoadError",
+    "ModelWorker",
+    "PENDING",
+    "PROCESSING",
+    "PromptParts",
+    "QueueFull",
+    "RemoteBackend",
+    "TIMEOUT",
+    "chatml",
+    "embedded_model_path",
+    "model_in_process",
+    "process_loads",
+]

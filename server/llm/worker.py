@@ -1,0 +1,621 @@
+"""The model worker: one queue, one thread, one model.
+
+Requests are queued by priority (lower number first, then arrival) and run
+one at a time on a single worker thread, never on the event loop. A request
+more urgent than the one generating interrupts it at the next token; the
+interrupted request goes back to the queue and runs again later. Results are
+polled with :meth:`ModelWorker.get`, awaited with :meth:`ModelWorker.wait`, or
+delivered to ``on_done`` callbacks on the event loop captured by
+:meth:`ModelWorker.start`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .backends import Backend, GenParams, GenResult, ModelLoadError, make_backend, process_loads
+from .settings import LLMSettings
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending"
+PROCESSING = "processing"
+COMPLETED = "completed"
+FAILED = "failed"
+CANCELLED = "cancelled"
+TIMEOUT = "timeout"
+FINISHED = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT})
+
+LOADING = "loading"
+READY = "ready"
+STATE_FAILED = "failed"
+DISABLED = "disabled"
+
+OnDone = Callable[[dict[str, Any]], Any]
+
+
+class QueueFull(Exception):
+    """submit() refused a request: max_queue requests are already pending."""
+
+
+@dataclass(eq=False)
+class LLMRequest:
+    """One request to the model. Its public face is :meth:`snapshot`."""
+
+    id: str
+    task: str
+    system: str
+    user: str
+    priority: int
+    max_tokens: int
+    timeout_s: float
+    grammar: str | None = None
+    temperature: float = 0.0
+    replace_key: str | None = None
+    on_done: OnDone | None = None
+    seq: int = 0
+    status: str = PENDING
+    text: str = ""
+    error: str | None = None
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    deadline: float = 0.0  # monotonic
+    cancel_requested: bool = False
+    preemptions: int = 0
+    tokens: int = 0
+    prompt_tokens: int = 0
+    prefix: str = ""
+    stop: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A plain dict copy, safe to hand to other threads and to JSON."""
+        latency = None
+        if self.finished is not None:
+            latency = round((self.finished - self.created) * 1000.0, 1)
+        return {
+            "id": self.id,
+            "task": self.task,
+            "status": self.status,
+            "priority": self.priority,
+            "text": self.text,
+            "error": self.error,
+            "created": self.created,
+            "started": self.started,
+            "finished": self.finished,
+            "latency_ms": latency,
+            "tokens": self.tokens,
+            "prompt_tokens": self.prompt_tokens,
+            "prefix": self.prefix,
+            "stop": self.stop,
+            "preemptions": self.preemptions,
+            "replace_key": self.replace_key,
+            "timings": dict(self.timings),
+        }
+
+
+class ModelWorker:
+    """The one model of the process behind a priority queue.
+
+    Thread-safety: every public method may be called from any thread; ``wait``
+    must be awaited on an event loop. Everything mutable is guarded by one
+    condition variable; the model itself is touched only by the worker thread.
+    """
+
+    def __init__(self, settings: LLMSettings, *, backend: Backend | None = None) -> None:
+        self.settings = settings
+        self._cond = threading.Condition()
+        self._closing = False
+        self._backend: Backend = backend if backend is not None else make_backend(settings, self._is_closing)
+        self._state = DISABLED if self._backend.name == "disabled" else LOADING
+        self._error: str | None = "model backend disabled by settings" if self._state == DISABLED else None
+        self._requests: dict[str, LLMRequest] = {}
+        self._heap: list[tuple[int, int, str]] = []
+        self._n_pending = 0
+        self._current: LLMRequest | None = None
+        self._stop_reason = ""
+        self._counts: Counter[str] = Counter()
+        self._loads = 0
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiters: dict[str, list[asyncio.Future[dict[str, Any]]]] = {}
+        self._last_activity = time.monotonic()
+        self._last_sweep = 0.0
+        self._load_ms: float | None = None
+        self._started_at: float | None = None
+
+    # ------------------------------------------------------------------ API
+    @property
+    def state(self) -> str:
+        """"loading" | "ready" | "failed" | "disabled"."""
+        return self._state
+
+    def start(self) -> None:
+        """Start the worker thread: it loads the model, warms it up, then serves. Returns at once."""
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        with self._cond:
+            if self._thread is not None or self._closing:
+                return
+            self._started_at = time.time()
+            if self._state == DISABLED:
+                log.info("model worker disabled by settings")
+                return
+            self._thread = threading.Thread(target=self._run, name="llm-worker", daemon=True)
+            self._thread.start()
+
+    def submit(
+        self,
+        task: str,
+        system: str,
+        user: str,
+        *,
+        grammar: str | None = None,
+        max_tokens: int | None = None,
+        priority: int = 0,
+        timeout_s: float | None = None,
+        replace_key: str | None = None,
+        on_done: OnDone | None = None,
+        temperature: float = 0.0,
+    ) -> str:
+        """Queue a request and return its id at once.
+
+        ``system`` is the fixed per-task prefix (its evaluated state is cached
+        per task), ``user`` the changing part. ``priority``: lower runs first
+        (0 = player order, 10 = analysis). ``replace_key``: pending requests
+        with the same key are cancelled by this one. ``on_done(snapshot)`` is
+        called on the event loop when the request ends, whatever the ending.
+        Raises QueueFull when ``max_queue`` requests are already pending.
+        """
+        s = self.settings
+        if max_tokens is None:
+            max_tokens = s.default_max_tokens
+        max_tokens = max(1, min(int(max_tokens), s.max_tokens_limit))
+        if timeout_s is None:
+            timeout_s = s.default_timeout_s
+        if self._loop is None:
+            try:
+                self._loop = asyncio.get_running_loop()
+            except RuntimeError:
+                pass
+        req = LLMRequest(
+            id=uuid.uuid4().hex,
+            task=str(task),
+            system=system,
+            user=user,
+            priority=int(priority),
+            max_tokens=max_tokens,
+            timeout_s=float(timeout_s),
+            grammar=grammar or None,
+            temperature=float(temperature),
+            replace_key=replace_key,
+            on_done=on_done,
+        )
+        req.deadline = time.monotonic() + req.timeout_s
+        done: list[LLMRequest] = []
+        with self._cond:
+            req.seq = next(self._seq)
+            self._last_activity = time.monotonic()
+            if self._closing or self._state in (STATE_FAILED, DISABLED):
+                self._requests[req.id] = req
+                why = "model worker closed" if self._closing else f"model unavailable: {self._error}"
+                self._finish_locked(req, FAILED, error=why)
+                done.append(req)
+            else:
+                victims = []
+                if replace_key is not None:
+                    victims = [
+                        r for r in self._requests.values() if r.status == PENDING and r.replace_key == replace_key
+                    ]
+                if self._n_pending - len(victims) >= s.max_queue:
+                    raise QueueFull(f"{self._n_pending} requests pending (max_queue={s.max_queue})")
+                for v in victims:
+                    self._finish_locked(v, CANCELLED, error=f"replaced by {req.id}")
+                    done.append(v)
+                self._requests[req.id] = req
+                self._push_locked(req)
+                self._cond.notify_all()
+        for r in done:
+            self._deliver(r)
+        return req.id
+
+    def get(self, rid: str) -> dict[str, Any] | None:
+        """Snapshot of a request, or None if unknown (or cleaned up)."""
+        with self._cond:
+            req = self._requests.get(rid)
+            return req.snapshot() if req is not None else None
+
+    async def wait(self, rid: str, timeout: float | None = None) -> dict[str, Any] | None:
+        """Wait until the request ends or ``timeout`` seconds pass; return its snapshot (None if unknown)."""
+        loop = asyncio.get_running_loop()
+        with self._cond:
+            req = self._requests.get(rid)
+            if req is None:
+                return None
+            if req.status in FINISHED:
+                return req.snapshot()
+        if self._loop is None:
+            self._loop = loop
+        if loop is not self._loop:  # awaited on a foreign loop: poll
+            end = None if timeout is None else loop.time() + timeout
+            while end is None or loop.time() < end:
+                snap = self.get(rid)
+                if snap is None or snap["status"] in FINISHED:
+                    return snap
+                await asyncio.sleep(0.02)
+            return self.get(rid)
+        fut: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._waiters.setdefault(rid, []).append(fut)
+        # Finished between the check and the registration: its delivery was
+        # scheduled before ours ran, so it missed this waiter.
+        snap = self.get(rid)
+        if snap is None or snap["status"] in FINISHED:
+            self._drop_waiter(rid, fut)
+            return snap
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            return self.get(rid)
+        finally:
+            self._drop_waiter(rid, fut)
+
+    def cancel(self, rid: str) -> bool:
+        """Cancel a pending request, or stop a generating one at its next token.
+
+        Returns False when the request is unknown or already finished.
+        """
+        with self._cond:
+            req = self._requests.get(rid)
+            if req is None or req.status in FINISHED:
+                return False
+            req.cancel_requested = True
+            if req.status != PENDING:
+                return True  # the worker ends it as cancelled at the next token
+            self._finish_locked(req, CANCELLED, error="cancelled")
+        self._deliver(req)
+        return True
+
+    def cleanup(self, max_age_s: float) -> int:
+        """Forget finished requests that ended more than ``max_age_s`` ago; return how many."""
+        limit = time.time() - max_age_s
+        with self._cond:
+            old = [r.id for r in self._requests.values() if r.finished is not None and r.finished <= limit]
+            for rid in old:
+                del self._requests[rid]
+        return len(old)
+
+    def status(self) -> dict[str, Any]:
+        """Figures for GET /api/model/status."""
+        try:
+            import psutil
+
+            rss = int(psutil.Process(os.getpid()).memory_info().rss)
+        except Exception:
+            rss = 0
+        with self._cond:
+            desc = {}
+            try:
+                desc = self._backend.describe()
+            except Exception:
+                pass
+            s = self.settings
+            processing = 1 if self._current is not None and self._current.status == PROCESSING else 0
+            return {
+                "state": self._state,
+                "backend": self._backend.name,
+                "model": desc.get("model"),
+                "loaded": bool(self._backend.loaded),
+                "loads": self._loads,
+                "process_loads": process_loads(),
+                "pending": self._n_pending,
+                "processing": processing,
+                "completed": self._counts[COMPLETED],
+                "failed": self._counts[FAILED],
+                "cancelled": self._counts[CANCELLED],
+                "timeout": self._counts[TIMEOUT],
+                "preempted": self._counts["preempted"],
+                "known_requests": len(self._requests),
+                "max_queue": s.max_queue,
+                "error": self._error,
+                "load_ms": self._load_ms,
+                "n_threads": s.n_threads,
+                "n_threads_batch": s.n_threads_batch,
+                "n_ctx": s.n_ctx,
+                "rss_bytes": rss,
+                "memory": {"rss_bytes": rss, "rss_mb": round(rss / 2**20, 1)},
+                "details": desc,
+            }
+
+    def close(self) -> None:
+        """Stop the thread (the current generation stops at its next token), free the model.
+
+        Requests still pending end as cancelled.
+        """
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=30)
+            if thread.is_alive():
+                log.error("model worker thread did not stop within 30 s")
+        if thread is None:
+            self._backend.unload()
+        self._cancel_all_pending("model worker closed")
+        with self._cond:
+            self._state = DISABLED
+            if self._error is None:
+                self._error = "closed"
+
+    async def aclose(self) -> None:
+        """close() without blocking the event loop."""
+        await asyncio.get_running_loop().run_in_executor(None, self.close)
+
+    # ----------------------------------------------------------- internals
+    def _is_closing(self) -> bool:
+        return self._closing
+
+    def _push_locked(self, req: LLMRequest) -> None:
+        heapq.heappush(self._heap, (req.priority, req.seq, req.id))
+        req.status = PENDING
+        self._n_pending += 1
+
+    def _top_locked(self) -> LLMRequest | None:
+        """Most urgent pending request (dropping dead heap entries)."""
+        while self._heap:
+            _, _, rid = self._heap[0]
+            req = self._requests.get(rid)
+            if req is not None and req.status == PENDING:
+                return req
+            heapq.heappop(self._heap)
+        return None
+
+    def _finish_locked(self, req: LLMRequest, status: str, *, error: str | None = None) -> None:
+        if req.status == PENDING:
+            self._n_pending -= 1
+        req.status = status
+        req.error = error
+        req.finished = time.time()
+        self._counts[status] += 1
+
+    def _deliver(self, req: LLMRequest) -> None:
+        """Wake waiters and call on_done, on the event loop."""
+        snap = self.get(req.id) or req.snapshot()
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(self._on_loop_done, req, snap)
+                return
+            except RuntimeError:  # loop closed meanwhile
+                pass
+        if req.on_done is not None:  # no loop: call it here, rather than never
+            self._call_on_done(req, snap)
+
+    def _on_loop_done(self, req: LLMRequest, snap: dict[str, Any]) -> None:
+        for fut in self._waiters.pop(req.id, []):
+            if not fut.done():
+                fut.set_result(snap)
+        if req.on_done is not None:
+            self._call_on_done(req, snap)
+
+    @staticmethod
+    def _call_on_done(req: LLMRequest, snap: dict[str, Any]) -> None:
+        try:
+            req.on_done(snap)  # type: ignore[misc]
+        except Exception:
+            log.exception("on_done callback of request %s failed", req.id)
+
+    def _drop_waiter(self, rid: str, fut: asyncio.Future[dict[str, Any]]) -> None:
+        lst = self._waiters.get(rid)
+        if lst and fut in lst:
+            lst.remove(fut)
+            if not lst:
+                del self._waiters[rid]
+
+    def _cancel_all_pending(self, why: str) -> None:
+        with self._cond:
+            victims = [r for r in self._requests.values() if r.status == PENDING]
+            for r in victims:
+                self._finish_locked(r, CANCELLED, error=why)
+        for r in victims:
+            self._deliver(r)
+
+    def _fail_all_pending(self, why: str) -> None:
+        with self._cond:
+            victims = [r for r in self._requests.values() if r.status == PENDING]
+            for r in victims:
+                self._finish_locked(r, FAILED, error=why)
+        for r in victims:
+            self._deliver(r)
+
+    def _expire_pending(self) -> None:
+        """End pending requests whose deadline passed while they waited."""
+        now = time.monotonic()
+        with self._cond:
+            self._last_sweep = now
+            victims = [r for r in self._requests.values() if r.status == PENDING and r.deadline <= now]
+            for r in victims:
+                self._finish_locked(r, TIMEOUT, error=f"timed out after {r.timeout_s:g} s in the queue")
+        for r in victims:
+            self._deliver(r)
+
+    # ------------------------------------------------------- worker thread
+    def _run(self) -> None:
+        try:
+            if self._load():
+                self._warm_up()
+            while True:
+                req = self._take()
+                if req is None:
+                    break
+                self._execute(req)
+        except BaseException:  # pragma: no cover - a bug; keep the process alive
+            log.exception("model worker thread crashed")
+            with self._cond:
+                self._state = STATE_FAILED
+                self._error = "worker thread crashed"
+            self._fail_all_pending("model worker crashed")
+        finally:
+            try:
+                self._backend.unload()
+            except Exception:
+                log.exception("error while unloading the model")
+
+    def _load(self) -> bool:
+        """Load the backend; on failure the state becomes "failed" and pending requests fail."""
+        with self._cond:
+            self._state = LOADING
+        t0 = time.perf_counter()
+        try:
+            self._backend.load()
+        except Exception as exc:
+            msg = str(exc) if isinstance(exc, ModelLoadError) else f"{type(exc).__name__}: {exc}"
+            log.error("model load failed: %s", msg)
+            with self._cond:
+                self._state = STATE_FAILED
+                self._error = msg
+            self._fail_all_pending(f"model unavailable: {msg}")
+            return False
+        with self._cond:
+            self._loads += 1
+            self._load_ms = round((time.perf_counter() - t0) * 1000.0, 1)
+            self._state = READY
+            self._error = None
+            self._last_activity = time.monotonic()
+        log.info("model loaded (%s) in %.0f ms, load #%d", self._backend.name, self._load_ms, self._loads)
+        return True
+
+    def _warm_up(self) -> None:
+        if not self.settings.warmup or self._backend.name != "local":
+            return
+        try:
+            params = GenParams("_warmup", "You are a helpful assistant.", "Hi", max_tokens=2)
+            self._backend.generate(params, self._is_closing)
+        except Exception:
+            log.exception("model warm-up failed")
+
+    def _take(self) -> LLMRequest | None:
+        """Block until a request is due (or the worker closes); mark it processing."""
+        while True:
+            self._expire_pending()
+            unload = False
+            with self._cond:
+                if self._closing or self._state == STATE_FAILED:
+                    return None
+                req = self._top_locked()
+                if req is not None:
+                    heapq.heappop(self._heap)
+                    self._n_pending -= 1
+                    req.status = PROCESSING
+                    if req.started is None:
+                        req.started = time.time()
+                    self._current = req
+                    self._stop_reason = ""
+                    return req
+                idle_s = self.settings.idle_unload_s
+                wait: float | None = None
+                if idle_s > 0 and self._backend.loaded:
+                    left = self._last_activity + idle_s - time.monotonic()
+                    if left <= 0:
+                        unload = True
+                    else:
+                        wait = left
+                if not unload:
+                    self._cond.wait(wait)
+                    continue
+            log.info("model idle for %.0f s: unloading", idle_s)
+            self._backend.unload()
+
+    def _should_stop(self, req: LLMRequest) -> bool:
+        """Called by the backend after every token."""
+        now = time.monotonic()
+        if now - self._last_sweep > 0.25:
+            self._expire_pending()
+        with self._cond:
+            if req.cancel_requested or self._closing:
+                self._stop_reason = CANCELLED
+                return True
+            if now >= req.deadline:
+                self._stop_reason = TIMEOUT
+                return True
+            if req.preemptions < self.settings.max_preemptions:
+                top = self._top_locked()
+                if top is not None and top.priority < req.priority:
+                    self._stop_reason = "preempted"
+                    return True
+        return False
+
+    def _execute(self, req: LLMRequest) -> None:
+        if not self._backend.loaded:  # unloaded while idle: load again, transparently
+            if not self._load():
+                with self._cond:
+                    self._current = None
+                    self._finish_locked(req, FAILED, error=f"model unavailable: {self._error}")
+                self._deliver(req)
+                return
+        params = GenParams(
+            task=req.task,
+            system=req.system,
+            user=req.user,
+            max_tokens=req.max_tokens,
+            grammar=req.grammar,
+            temperature=req.temperature,
+            deadline=req.deadline,
+        )
+        result: GenResult | None = None
+        error: str | None = None
+        try:
+            if self._should_stop(req) and self._stop_reason != "preempted":
+                result = GenResult("", "interrupted")
+            else:
+                self._stop_reason = ""
+                result = self._backend.generate(params, lambda: self._should_stop(req))
+        except Exception as exc:
+            log.exception("generation failed for request %s (task %s)", req.id, req.task)
+            error = f"{type(exc).__name__}: {exc}"
+        requeued = False
+        with self._cond:
+            self._current = None
+            self._last_activity = time.monotonic()
+            if result is not None:
+                req.text = result.text
+                req.tokens = result.tokens
+                req.prompt_tokens = result.prompt_tokens
+                req.prefix = result.prefix
+                req.stop = result.stop
+                req.timings = {k: round(v, 1) for k, v in result.timings.items()}
+            if error is not None:
+                if time.monotonic() >= req.deadline:
+                    self._finish_locked(req, TIMEOUT, error=f"timed out after {req.timeout_s:g} s ({error})")
+                else:
+                    self._finish_locked(req, FAILED, error=error)
+            elif result is not None and result.stop == "interrupted":
+                reason = self._stop_reason or CANCELLED
+                if reason == "preempted" and not req.cancel_requested and not self._closing:
+                    req.preemptions += 1
+                    req.text = ""
+                    self._counts["preempted"] += 1
+                    self._push_locked(req)
+                    requeued = True
+                elif reason == TIMEOUT:
+                    self._finish_locked(req, TIMEOUT, error=f"timed out after {req.timeout_s:g} s")
+                else:
+                    self._finish_locked(req, CANCELLED, error="cancelled")
+            else:
+                self._finish_locked(req, COMPLETED)
+        if not requeued:
+            self._deliver(req)
