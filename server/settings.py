@@ -58,7 +58,7 @@ class Settings:
 
     # WebSocket and HTTP limits
     ws_max_message: int = setting("WS_MAX_MESSAGE", 65536, "Largest WebSocket message accepted (bytes); 1009 beyond.")
-    ws_heartbeat_s: float = setting("WS_HEARTBEAT_S", 20.0, "WebSocket ping interval; a peer silent for 2x is dropped.")
+    ws_heartbeat_s: float = setting("WS_HEARTBEAT_S", 20.0, "WebSocket ping interval; a peer that stops answering pings is dropped.")
     ws_rate: float = setting("WS_RATE", 20.0, "Messages per second a client may send on average.")
     ws_burst: int = setting("WS_BURST", 40, "Messages a client may send in a burst.")
     ws_flood_strikes: int = setting("WS_FLOOD_STRIKES", 20, "Rate-limit errors before a client is closed with 1008.")

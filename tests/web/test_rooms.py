@@ -1,0 +1,118 @@
+"""Room behaviour that is hard to provoke through a real socket: a client that
+never reads, a tick that raises, drift over many ticks. The room is real; only
+the transports are stand-ins (a socket whose reader never reads cannot be
+made deterministic over loopback)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+
+from server.rooms import Room, RoomManager
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.got: list[dict[str, Any]] = []
+        self.closed: tuple[int, str] | None = None
+
+    async def send(self, data: bytes) -> None:
+        self.got.append(orjson.loads(data))
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+
+class NeverReads(Recorder):
+    """A peer whose socket buffer is full: every send blocks forever."""
+
+    async def send(self, data: bytes) -> None:
+        await asyncio.Event().wait()
+
+
+def state_ticks(rec: Recorder) -> list[int]:
+    return [m["tick"] for m in rec.got if m["type"] in ("state", "delta")]
+
+
+async def test_a_client_that_never_reads_does_not_slow_the_room_or_others() -> None:
+    room = Room("r1", seed=1)
+    good, stuck = Recorder(), NeverReads()
+    room.join(good)
+    stuck_client, _ = room.join(stuck, "spectator")
+    room.start()
+    try:
+        await asyncio.sleep(2.0)
+    finally:
+        await room.close()
+    ticks = state_ticks(good)
+    assert len(ticks) >= 36
+    assert ticks == list(range(ticks[0], ticks[0] + len(ticks)))
+    assert stuck_client.skipped_states >= 30  # it was skipped forward, not buffered
+    assert sorted(room.tick_lateness)[int(0.99 * len(room.tick_lateness))] < 0.05
+
+
+async def test_a_failing_tick_is_logged_and_the_room_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    room = Room("r2", seed=2)
+    rec = Recorder()
+    room.join(rec)
+    original = room.game.step
+    calls = {"n": 0}
+
+    def flaky_step() -> None:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("boom")
+        original()
+
+    room.game.step = flaky_step  # type: ignore[method-assign]
+    room.start()
+    await asyncio.sleep(0.6)
+    await room.close()
+    assert room.errors == 1
+    assert "tick" in caplog.text and "boom" in caplog.text
+    assert len(state_ticks(rec)) >= 8
+
+
+async def test_fixed_rate_does_not_drift() -> None:
+    room = Room("r3", seed=3)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    room.start()
+    await asyncio.sleep(3.0)
+    elapsed = loop.time() - started
+    ticks = room.game.tick
+    await room.close()
+    # 20 ticks per second, within one tick, however long each tick took.
+    assert abs(ticks - elapsed * 20) <= 2, (ticks, elapsed)
+
+
+async def test_orders_are_applied_at_the_tick_with_results() -> None:
+    room = Room("r4", seed=4)
+    room.start()
+    results = await room.submit_many(0, [
+        {"action": "build_building", "building_type": "power_plant"},
+        {"action": "build_building", "building_type": "war_factory"},
+        {"action": "fly_to_the_moon"},
+    ])
+    await room.close()
+    assert [r.ok for r in results] == [True, False, False]
+    assert all(r.error for r in results[1:])
+
+
+async def test_manager_reaps_idle_rooms_and_reclaims_when_full() -> None:
+    manager = RoomManager(max_rooms=2, grace_s=0.1)
+    a = await manager.create()
+    b = await manager.create()
+    a.join(Recorder())
+    c = await manager.create()  # b was empty the longest: reclaimed
+    assert set(manager.rooms) == {a.id, c.id} and b.closed
+    await asyncio.sleep(0.2)
+    assert await manager.reap() == 1  # c is empty past its grace, a has a client
+    assert set(manager.rooms) == {a.id}
+    await manager.close_all()
+    assert a.closed
