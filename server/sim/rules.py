@@ -1,0 +1,145 @@
+"""Every balance number of the game, as data.
+
+Fixed rules live here (read-only type tables); live state lives in
+``server.sim.game``. Times are written in seconds, as in GAME.md, and converted
+to ticks once, here, with :func:`ticks`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+TICK_RATE = 20  # ticks per second (50 ms per tick)
+DT = 1.0 / TICK_RATE
+
+
+def ticks(seconds: float) -> int:
+    """Seconds -> whole ticks (at least 1 for a positive duration)."""
+    if seconds <= 0:
+        return 0
+    return max(1, int(round(seconds * TICK_RATE)))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitType:
+    name: str
+    cost: int
+    build_ticks: int
+    hp: int
+    speed: float          # tiles per tick
+    range: float          # tiles (0 = unarmed)
+    min_range: float
+    damage: int
+    cooldown_ticks: int
+    splash: float         # radius in tiles (0 = single target)
+    sight: float          # tiles
+    produced_by: str      # building type that trains it
+    air: bool = False     # flies over water and buildings
+    hits_air: bool = False
+    hits_ground: bool = True
+
+    @property
+    def armed(self) -> bool:
+        return self.damage > 0 and self.range > 0
+
+
+@dataclass(frozen=True, slots=True)
+class BuildingType:
+    name: str
+    cost: int             # 0 = cannot be built (the HQ)
+    build_ticks: int
+    hp: int
+    power: int            # + produces, - consumes
+    w: int
+    h: int
+    requires: tuple[str, ...]
+    produces: tuple[str, ...] = ()      # unit types it trains
+    sight: float = 5.0
+    range: float = 0.0
+    min_range: float = 0.0
+    damage: int = 0
+    cooldown_ticks: int = 0
+    hits_air: bool = False
+    hits_ground: bool = False
+    free_unit: str | None = None        # unit delivered when construction completes
+
+    @property
+    def armed(self) -> bool:
+        return self.damage > 0 and self.range > 0
+
+
+def _u(name: str, cost: int, build_s: float, hp: int, speed_tps: float, rng: float, dmg: int,
+       every_s: float, sight: float, frm: str, *, min_range: float = 0.0, splash: float = 0.0,
+       air: bool = False, hits_air: bool = False, hits_ground: bool = True) -> UnitType:
+    return UnitType(name=name, cost=cost, build_ticks=ticks(build_s), hp=hp, speed=speed_tps / TICK_RATE,
+                    range=rng, min_range=min_range, damage=dmg, cooldown_ticks=ticks(every_s),
+                    splash=splash, sight=sight, produced_by=frm, air=air, hits_air=hits_air,
+                    hits_ground=hits_ground and dmg > 0)
+
+
+#: The unit table of GAME.md.  "hits_air": only turrets, infantry and helicopters hit helicopters.
+UNITS: Mapping[str, UnitType] = MappingProxyType({
+    "infantry": _u("infantry", 100, 5, 100, 1.5, 3, 10, 1.0, 5, "barracks", hits_air=True),
+    "tank": _u("tank", 500, 10, 300, 2.0, 4, 40, 1.5, 6, "war_factory"),
+    "artillery": _u("artillery", 600, 12, 150, 1.2, 8, 70, 3.0, 7, "war_factory", min_range=2, splash=1.0),
+    "harvester": _u("harvester", 200, 8, 250, 1.5, 0, 0, 0, 4, "war_factory"),
+    "helicopter": _u("helicopter", 800, 14, 200, 3.5, 5, 30, 1.0, 8, "war_factory", air=True, hits_air=True),
+})
+
+#: The building table of GAME.md.
+BUILDINGS: Mapping[str, BuildingType] = MappingProxyType({
+    "hq": BuildingType("hq", 0, 0, 1500, 50, 3, 3, ()),
+    "power_plant": BuildingType("power_plant", 300, ticks(8), 400, 100, 2, 2, ("hq",)),
+    "barracks": BuildingType("barracks", 500, ticks(10), 500, -20, 2, 2, ("power_plant",),
+                             produces=("infantry",)),
+    "refinery": BuildingType("refinery", 600, ticks(12), 600, -30, 3, 2, ("power_plant",),
+                             free_unit="harvester"),
+    "war_factory": BuildingType("war_factory", 800, ticks(15), 800, -40, 3, 3, ("barracks", "refinery"),
+                                produces=("tank", "artillery", "harvester", "helicopter")),
+    "defense_turret": BuildingType("defense_turret", 400, ticks(8), 400, -20, 1, 1, ("barracks",),
+                                   range=6, damage=30, cooldown_ticks=ticks(1.0), hits_air=True,
+                                   hits_ground=True),
+})
+
+# --- players --------------------------------------------------------------
+START_CREDITS = 5000
+START_UNITS: tuple[tuple[str, int], ...] = (("harvester", 1), ("infantry", 2))
+
+# --- construction and production ------------------------------------------
+QUEUE_MAX = 10                 # entries per production queue (and pending structures per HQ)
+BUILD_RADIUS = 8               # a new building must be within this many tiles of an own building
+SELL_REFUND = 0.5              # fraction of the cost returned when selling
+SITE_START_HP = 0.1            # fraction of max hp a fresh construction site has
+LOW_POWER_RATE = 0.5           # production, construction and turret fire speed when power is low
+
+# --- economy --------------------------------------------------------------
+HARVEST_CAPACITY = 500         # credits of ore a harvester carries
+HARVEST_RATE = 25.0 / TICK_RATE   # ore units mined per tick (25 per second)
+UNLOAD_RATE = 100.0 / TICK_RATE   # credits unloaded per tick at a refinery
+ORE_PER_TILE = 300             # ore units on a fresh ore tile (1 credit each)
+GEMS_PER_TILE = 200            # ore units on a fresh gem tile
+ORE_VALUE = 1                  # credits per unit of ore
+GEMS_VALUE = 2                 # gems are worth double
+REGROW_PERIOD = ticks(10)      # every 10 s ...
+REGROW_AMOUNT = 20             # ... each growing tile gains this many units (see SIMULATION.md)
+HARVESTER_FLEE_TICKS = ticks(4)   # a harvester under fire runs home this long
+
+# --- superweapon ------------------------------------------------------------
+SUPERWEAPON_CHARGE_TICKS = ticks(180)
+SUPERWEAPON_RADIUS = 3.0
+SUPERWEAPON_UNIT_DAMAGE = 400
+SUPERWEAPON_BUILDING_FACTOR = 0.5
+
+# --- fog, combat, AI-ish unit behaviour ----------------------------------------
+BUILDING_SIGHT = 5.0
+UNDER_ATTACK_INTERVAL = ticks(10)   # under_attack events, at most one per player per 10 s
+DEFEND_RADIUS = 10.0           # defend_base: engage enemies this close to the HQ
+LEASH = 8.0                    # idle units chasing an attacker give up this far from their post
+SCAN_PERIOD = 4                # idle units look for targets every N ticks (staggered by id)
+REPATH_TICKS = ticks(1.0)      # a chasing unit recomputes its path at most this often
+PATH_BUDGET = 4000             # A* node expansions per tick, over all searches
+DIRECTION_FRACTION = 1.0 / 3.0  # a direction target lies this fraction of the map away
+
+DEFAULT_WIDTH = 64
+DEFAULT_HEIGHT = 48
