@@ -1,0 +1,477 @@
+// Canvas renderer: terrain (pre-rendered), buildings, interpolated units, effects, fog, overlays, minimap.
+import { TILE, BUILDINGS } from "./rules.js";
+import { drawUnit, drawBuilding, ownerColor, unitRadius } from "./sprites.js";
+
+const TICK_MS = 50;
+const INTERP_DELAY_MS = 100;
+
+function hash(x, y, s = 0) {
+  let h = (x * 374761393 + y * 668265263 + s * 1442695041) | 0;
+  h = (h ^ (h >>> 13)) * 1274126177;
+  h = h ^ (h >>> 16);
+  return ((h >>> 0) % 10000) / 10000;
+}
+
+export class Renderer {
+  constructor(canvas, minimap, game) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.minimap = minimap;
+    this.mctx = minimap.getContext("2d");
+    this.game = game;               // the client (store, camera, selection, ...)
+    this.terrain = null;            // world-size canvas
+    this.terrainSmall = null;       // 1 px per tile
+    this.fog = null;                // 1 px per tile
+    this.fogKey = null;
+    this.effects = [];
+    this.markers = [];              // move/attack order markers
+    this.headings = new Map();      // unit id -> [angle, lastX, lastY]
+    this.clockOffset = null;        // local ms - tick * 50
+    this.lastMinimap = 0;
+    this.shake = 0;
+    this.flash = 0;
+    this.dpr = 1;
+    this.w = 0; this.h = 0;
+  }
+
+  resize() {
+    const r = this.canvas.parentElement.getBoundingClientRect();
+    this.dpr = Math.min(2, window.devicePixelRatio || 1);
+    this.w = Math.max(1, Math.floor(r.width));
+    this.h = Math.max(1, Math.floor(r.height));
+    this.canvas.width = Math.floor(this.w * this.dpr);
+    this.canvas.height = Math.floor(this.h * this.dpr);
+    this.canvas.style.width = this.w + "px";
+    this.canvas.style.height = this.h + "px";
+  }
+
+  // ---------- terrain ----------
+  buildTerrain() {
+    const s = this.game.store;
+    const { width, height } = s.map;
+    this.terrain = document.createElement("canvas");
+    this.terrain.width = width * TILE;
+    this.terrain.height = height * TILE;
+    this.terrainSmall = document.createElement("canvas");
+    this.terrainSmall.width = width;
+    this.terrainSmall.height = height;
+    this.fog = document.createElement("canvas");
+    this.fog.width = width; this.fog.height = height;
+    this.fogKey = null;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) this.drawTile(x, y);
+  }
+
+  drawTile(x, y) {
+    const s = this.game.store;
+    const ctx = this.terrain.getContext("2d");
+    const c = s.tileAt(x, y);
+    const X = x * TILE, Y = y * TILE;
+    const r = hash(x, y);
+    const minedOut = (s.tiles[y * s.map.width + x] === "o" || s.tiles[y * s.map.width + x] === "*") && c === ".";
+    // base grass everywhere (water drawn over)
+    const g = 80 + Math.floor(r * 18);
+    ctx.fillStyle = minedOut ? `rgb(${104 + r * 10},${96 + r * 10},${64})` : `rgb(${46 + r * 10},${g + 18},${40 + r * 8})`;
+    ctx.fillRect(X, Y, TILE, TILE);
+    if (c === "." && !minedOut) {
+      ctx.fillStyle = "rgba(20,60,20,0.35)";
+      for (let i = 0; i < 5; i++) {
+        const px = X + hash(x, y, i + 1) * TILE, py = Y + hash(x, y, i + 9) * TILE;
+        ctx.fillRect(px, py, 2, 3);
+      }
+      ctx.fillStyle = "rgba(160,200,110,0.25)";
+      for (let i = 0; i < 3; i++) ctx.fillRect(X + hash(x, y, i + 20) * TILE, Y + hash(x, y, i + 30) * TILE, 2, 2);
+    } else if (c === "~") {
+      const deep = 0.8 + r * 0.2;
+      ctx.fillStyle = `rgb(${Math.floor(28 * deep)},${Math.floor(92 * deep)},${Math.floor(150 * deep)})`;
+      ctx.fillRect(X, Y, TILE, TILE);
+      // shore: lighter band next to land
+      const land = (dx, dy) => { const t = s.tileAt(x + dx, y + dy); return t !== null && t !== "~"; };
+      ctx.fillStyle = "rgba(200,220,160,0.55)";
+      if (land(0, -1)) ctx.fillRect(X, Y, TILE, 4);
+      if (land(0, 1)) ctx.fillRect(X, Y + TILE - 4, TILE, 4);
+      if (land(-1, 0)) ctx.fillRect(X, Y, 4, TILE);
+      if (land(1, 0)) ctx.fillRect(X + TILE - 4, Y, 4, TILE);
+      ctx.strokeStyle = "rgba(180,220,255,0.35)"; ctx.lineWidth = 1.5;
+      for (let i = 0; i < 2; i++) {
+        const wx = X + 4 + hash(x, y, i + 40) * 18, wy = Y + 6 + hash(x, y, i + 50) * 20;
+        ctx.beginPath(); ctx.moveTo(wx, wy); ctx.quadraticCurveTo(wx + 4, wy - 3, wx + 8, wy); ctx.stroke();
+      }
+    } else if (c === "o" || c === "*") {
+      ctx.fillStyle = "rgba(120,90,50,0.55)"; ctx.fillRect(X, Y, TILE, TILE);
+      const amount = s.resources[y * s.map.width + x];
+      const n = amount === undefined ? 6 : Math.max(2, Math.round(6 * Math.min(1, amount / 500)));
+      for (let i = 0; i < n; i++) {
+        const px = X + 4 + hash(x, y, i + 60) * (TILE - 8), py = Y + 4 + hash(x, y, i + 70) * (TILE - 8);
+        const rad = 2.5 + hash(x, y, i + 80) * 3;
+        ctx.fillStyle = c === "o" ? "#b45309" : "#6d28d9";
+        ctx.beginPath(); ctx.moveTo(px, py - rad); ctx.lineTo(px + rad, py); ctx.lineTo(px, py + rad); ctx.lineTo(px - rad, py); ctx.fill();
+        ctx.fillStyle = c === "o" ? "#fbbf24" : "#22d3ee";
+        ctx.beginPath(); ctx.moveTo(px, py - rad); ctx.lineTo(px + rad * 0.5, py); ctx.lineTo(px, py + rad * 0.3); ctx.lineTo(px - rad * 0.5, py); ctx.fill();
+      }
+    }
+    const sctx = this.terrainSmall.getContext("2d");
+    sctx.fillStyle = c === "~" ? "#1d4e89" : c === "o" ? "#b8860b" : c === "*" ? "#7c3aed" : minedOut ? "#6b6140" : "#3f6b35";
+    sctx.fillRect(x, y, 1, 1);
+  }
+
+  onTerrainChange(indices) {
+    if (!this.terrain) return;
+    const w = this.game.store.map.width;
+    for (const i of indices) this.drawTile(i % w, Math.floor(i / w));
+  }
+
+  updateFog() {
+    const s = this.game.store;
+    if (this.game.isSpectator) { this.fogKey = "spectator"; return; }
+    const key = [s.explored, s.visible];
+    if (this.fogKey && this.fogKey[0] === key[0] && this.fogKey[1] === key[1]) return;
+    this.fogKey = key;
+    const { width, height } = s.map;
+    const fctx = this.fog.getContext("2d");
+    const img = fctx.createImageData(width, height);
+    for (let i = 0; i < width * height; i++) {
+      const a = !s.explored[i] ? 255 : !s.visible[i] ? 120 : 0;
+      img.data[i * 4] = 4; img.data[i * 4 + 1] = 6; img.data[i * 4 + 2] = 12; img.data[i * 4 + 3] = a;
+    }
+    fctx.putImageData(img, 0, 0);
+  }
+
+  // ---------- timeline / interpolation ----------
+  noteTick(tick, now) {
+    const off = now - tick * TICK_MS;
+    if (this.clockOffset === null || off < this.clockOffset) this.clockOffset = off;
+    else this.clockOffset += Math.min(2, off - this.clockOffset) * 0.02 + 0.02; // slow drift towards later arrivals
+    // never lag more than ~300 ms behind the newest message
+    if (off - this.clockOffset > 300) this.clockOffset = off - 300;
+  }
+
+  resetClock() { this.clockOffset = null; }
+
+  interpolated(now) {
+    const hist = this.game.store.history;
+    const out = new Map();
+    if (!hist.length) return out;
+    const latest = hist[hist.length - 1];
+    if (this.clockOffset === null || hist.length < 2) { for (const [id, p] of latest.pos) out.set(id, p); return out; }
+    const rt = (now - this.clockOffset - INTERP_DELAY_MS) / TICK_MS;
+    let a = hist[0], b = latest;
+    if (rt >= latest.tick) { a = b = latest; }
+    else if (rt <= hist[0].tick) { a = b = hist[0]; }
+    else {
+      for (let i = 0; i < hist.length - 1; i++) {
+        if (hist[i].tick <= rt && rt <= hist[i + 1].tick) { a = hist[i]; b = hist[i + 1]; break; }
+      }
+    }
+    const f = b.tick === a.tick ? 1 : (rt - a.tick) / (b.tick - a.tick);
+    for (const [id, pb] of latest.pos) {
+      const p1 = b.pos.get(id), p0 = a.pos.get(id);
+      if (p0 && p1) out.set(id, [p0[0] + (p1[0] - p0[0]) * f, p0[1] + (p1[1] - p0[1]) * f]);
+      else out.set(id, p1 || pb);
+    }
+    return out;
+  }
+
+  // ---------- effects ----------
+  addEffects(list, now) {
+    for (const e of list) {
+      if (e.kind === "shot") {
+        const dist = Math.hypot((e.tx ?? e.x) - e.x, (e.ty ?? e.y) - e.y);
+        const shooter = e.from != null ? this.game.store.units.get(e.from) : null;
+        const art = shooter && shooter.type === "artillery";
+        this.effects.push({ ...e, t0: now, dur: art ? 600 : Math.min(300, 80 + dist * 30), art });
+      } else if (e.kind === "explosion") {
+        this.effects.push({ ...e, t0: now, dur: 650 });
+      } else if (e.kind === "strike") {
+        this.effects.push({ ...e, t0: now, dur: 2200 });
+        this.shake = 600; this.flash = 1;
+      }
+    }
+    if (this.effects.length > 400) this.effects.splice(0, this.effects.length - 400);
+  }
+
+  addMarker(x, y, kind, now) { this.markers.push({ x, y, kind, t0: now }); }
+
+  // ---------- frame ----------
+  draw(now) {
+    const g = this.game, s = g.store, ctx = this.ctx;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.fillStyle = "#05070c";
+    ctx.fillRect(0, 0, this.w, this.h);
+    if (!this.terrain || !s.map) { this._drawWaiting(ctx, now); return; }
+    this.updateFog();
+    const cam = g.camera;
+    let sx = 0, sy = 0;
+    if (this.shake > 0) { sx = (Math.random() - 0.5) * 10 * (this.shake / 600); sy = (Math.random() - 0.5) * 10 * (this.shake / 600); this.shake -= 16; }
+    ctx.save();
+    ctx.translate(-Math.round(cam.x) + sx, -Math.round(cam.y) + sy);
+    // terrain (only the part on screen)
+    const vx = Math.max(0, Math.floor(cam.x)), vy = Math.max(0, Math.floor(cam.y));
+    const vw = Math.min(this.terrain.width - vx, this.w + 2), vh = Math.min(this.terrain.height - vy, this.h + 2);
+    if (vw > 0 && vh > 0) ctx.drawImage(this.terrain, vx, vy, vw, vh, vx, vy, vw, vh);
+
+    const pos = this.interpolated(now);
+    g.renderPositions = pos;
+    const inView = (x, y, m = 64) => x > cam.x - m && y > cam.y - m && x < cam.x + this.w + m && y < cam.y + this.h + m;
+
+    // buildings
+    const blds = [...s.buildings.values()].sort((a, b) => a.y - b.y);
+    for (const b of blds) {
+      const X = b.x * TILE, Y = b.y * TILE;
+      const w = b.w || BUILDINGS[b.type]?.size[0] || 2, h = b.h || BUILDINGS[b.type]?.size[1] || 2;
+      if (!inView(X + w * TILE / 2, Y + h * TILE / 2, 140)) continue;
+      ctx.save(); ctx.translate(X, Y);
+      const built = b.built ?? 1;
+      if (built < 1) {
+        ctx.globalAlpha = 0.45 + 0.4 * built;
+        drawBuilding(ctx, b.type, b.owner, w, h, now, { built });
+        ctx.globalAlpha = 1;
+        // scaffolding
+        ctx.strokeStyle = "rgba(250,204,21,0.85)"; ctx.lineWidth = 1.5; ctx.setLineDash([5, 4]);
+        ctx.strokeRect(2, 2, w * TILE - 4, h * TILE - 4); ctx.setLineDash([]);
+        ctx.fillStyle = "rgba(0,0,0,0.6)"; ctx.fillRect(4, h * TILE / 2 - 4, w * TILE - 8, 8);
+        ctx.fillStyle = "#facc15"; ctx.fillRect(5, h * TILE / 2 - 3, (w * TILE - 10) * built, 6);
+      } else {
+        let aim;
+        if (b.type === "defense_turret") aim = this._aimFor(b.id, X + 16, Y + 16, now);
+        drawBuilding(ctx, b.type, b.owner, w, h, now, { stale: b.stale, built, aim });
+      }
+      ctx.restore();
+    }
+
+    // units (ground first, helicopters on top)
+    const units = [...s.units.values()].sort((a, b) => (a.type === "helicopter") - (b.type === "helicopter") || a.y - b.y);
+    for (const u of units) {
+      const p = pos.get(u.id) || [u.x, u.y];
+      const X = p[0] * TILE, Y = p[1] * TILE;
+      if (!inView(X, Y)) continue;
+      const ang = this._heading(u.id, p);
+      let turret = ang;
+      if (u.target != null) {
+        const tgt = s.units.get(u.target) || s.buildings.get(u.target);
+        if (tgt) {
+          const tp = pos.get(tgt.id) || [tgt.x + (tgt.w || 0) / 2, tgt.y + (tgt.h || 0) / 2];
+          turret = Math.atan2(tp[1] - p[1], tp[0] - p[0]);
+        }
+      }
+      ctx.save(); ctx.translate(X, Y);
+      drawUnit(ctx, u.type, u.owner, ang, now, turret);
+      ctx.restore();
+    }
+
+    // effects under fog (they happen in visible areas)
+    this._drawEffects(ctx, now, pos);
+
+    // fog
+    if (!g.isSpectator) {
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(this.fog, 0, 0, s.map.width * TILE, s.map.height * TILE);
+      // hard black outside the map
+    }
+
+    // selection marks and health bars
+    for (const b of blds) {
+      if (b.stale) continue;
+      const w = b.w || 2, h = b.h || 2;
+      const X = b.x * TILE, Y = b.y * TILE;
+      if (!inView(X, Y, 140)) continue;
+      const sel = g.selection.has(b.id);
+      if (sel) this._corners(ctx, X, Y, w * TILE, h * TILE, "#fde047");
+      if (sel || b.hp < b.max_hp || g.hoverId === b.id) this._hpBar(ctx, X + 4, Y - 6, w * TILE - 8, b.hp / b.max_hp);
+    }
+    for (const u of units) {
+      const p = pos.get(u.id) || [u.x, u.y];
+      const X = p[0] * TILE, Y = p[1] * TILE;
+      if (!inView(X, Y)) continue;
+      const r = unitRadius(u.type);
+      const sel = g.selection.has(u.id);
+      if (sel) {
+        ctx.strokeStyle = "#fde047"; ctx.lineWidth = 1.5;
+        ctx.beginPath(); ctx.ellipse(X, Y + 2, r + 2, (r + 2) * 0.7, 0, 0, Math.PI * 2); ctx.stroke();
+      }
+      if (sel || u.hp < u.max_hp || g.hoverId === u.id) this._hpBar(ctx, X - r, Y - r - 7, r * 2, u.hp / u.max_hp);
+      if (u.type === "harvester" && u.cargo > 0 && (sel || g.hoverId === u.id)) {
+        ctx.fillStyle = "#fbbf24"; ctx.fillRect(X - r, Y - r - 3, r * 2 * Math.min(1, u.cargo / 500), 2);
+      }
+    }
+
+    // order markers
+    this.markers = this.markers.filter((m) => now - m.t0 < 600);
+    for (const m of this.markers) {
+      const k = (now - m.t0) / 600;
+      ctx.strokeStyle = m.kind === "attack" ? `rgba(248,113,113,${1 - k})` : `rgba(134,239,172,${1 - k})`;
+      ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.ellipse(m.x * TILE, m.y * TILE, 12 * (1 - k) + 3, (12 * (1 - k) + 3) * 0.6, 0, 0, Math.PI * 2); ctx.stroke();
+    }
+
+    this._drawGhost(ctx);
+    ctx.restore();
+
+    // drag box (screen space)
+    const box = g.dragBox;
+    if (box) {
+      const x = Math.min(box.x0, box.x1), y = Math.min(box.y0, box.y1);
+      ctx.fillStyle = "rgba(134,239,172,0.12)"; ctx.fillRect(x, y, Math.abs(box.x1 - box.x0), Math.abs(box.y1 - box.y0));
+      ctx.strokeStyle = "#86efac"; ctx.lineWidth = 1; ctx.strokeRect(x + 0.5, y + 0.5, Math.abs(box.x1 - box.x0), Math.abs(box.y1 - box.y0));
+    }
+    if (this.flash > 0) {
+      ctx.fillStyle = `rgba(255,250,230,${this.flash * 0.7})`; ctx.fillRect(0, 0, this.w, this.h);
+      this.flash = Math.max(0, this.flash - 0.03);
+    }
+    if (g.lowPower) {
+      ctx.strokeStyle = `rgba(239,68,68,${0.35 + 0.25 * Math.sin(now / 250)})`; ctx.lineWidth = 4; ctx.strokeRect(2, 2, this.w - 4, this.h - 4);
+    }
+    if (now - this.lastMinimap > 100) { this.drawMinimap(pos); this.lastMinimap = now; }
+  }
+
+  _drawWaiting(ctx, now) {
+    ctx.fillStyle = "#94a3b8"; ctx.font = "16px sans-serif"; ctx.textAlign = "center";
+    ctx.fillText("…", this.w / 2, this.h / 2 + Math.sin(now / 200) * 3);
+  }
+
+  _aimFor(id, X, Y, now) {
+    // turret aims at the nearest visible enemy unit (cosmetic)
+    const s = this.game.store, me = s.buildings.get(id);
+    let best = null, bd = 36;
+    for (const u of s.units.values()) {
+      if (u.owner === me.owner) continue;
+      const d = (u.x - me.x - 0.5) ** 2 + (u.y - me.y - 0.5) ** 2;
+      if (d < bd) { bd = d; best = u; }
+    }
+    if (!best) return -Math.PI / 4 + Math.sin(now / 1500 + id) * 0.6;
+    return Math.atan2(best.y * TILE - Y, best.x * TILE - X);
+  }
+
+  _heading(id, p) {
+    let h = this.headings.get(id);
+    if (!h) { h = [id % 2 ? Math.PI : 0, p[0], p[1]]; this.headings.set(id, h); return h[0]; }
+    const dx = p[0] - h[1], dy = p[1] - h[2];
+    if (dx * dx + dy * dy > 0.0004) {
+      const target = Math.atan2(dy, dx);
+      let diff = target - h[0];
+      while (diff > Math.PI) diff -= Math.PI * 2;
+      while (diff < -Math.PI) diff += Math.PI * 2;
+      h[0] += diff * 0.35;
+      h[1] = p[0]; h[2] = p[1];
+    }
+    return h[0];
+  }
+
+  _hpBar(ctx, x, y, w, f) {
+    f = Math.max(0, Math.min(1, f || 0));
+    ctx.fillStyle = "rgba(0,0,0,0.7)"; ctx.fillRect(x - 1, y - 1, w + 2, 5);
+    ctx.fillStyle = f > 0.6 ? "#22c55e" : f > 0.3 ? "#eab308" : "#ef4444";
+    ctx.fillRect(x, y, w * f, 3);
+  }
+
+  _corners(ctx, x, y, w, h, color) {
+    const l = 8;
+    ctx.strokeStyle = color; ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(x, y + l); ctx.lineTo(x, y); ctx.lineTo(x + l, y);
+    ctx.moveTo(x + w - l, y); ctx.lineTo(x + w, y); ctx.lineTo(x + w, y + l);
+    ctx.moveTo(x + w, y + h - l); ctx.lineTo(x + w, y + h); ctx.lineTo(x + w - l, y + h);
+    ctx.moveTo(x + l, y + h); ctx.lineTo(x, y + h); ctx.lineTo(x, y + h - l);
+    ctx.stroke();
+  }
+
+  _drawEffects(ctx, now, pos) {
+    const keep = [];
+    for (const e of this.effects) {
+      const k = (now - e.t0) / e.dur;
+      if (k >= 1) continue;
+      keep.push(e);
+      const X = e.x * TILE, Y = e.y * TILE;
+      const TX = (e.tx ?? e.x) * TILE, TY = (e.ty ?? e.y) * TILE;
+      if (e.kind === "shot") {
+        if (k < 0.25) { // muzzle flash
+          const a = Math.atan2(TY - Y, TX - X);
+          ctx.fillStyle = `rgba(255,230,120,${1 - k * 4})`;
+          ctx.beginPath(); ctx.arc(X + Math.cos(a) * 10, Y + Math.sin(a) * 10, 5 * (1 - k * 2), 0, Math.PI * 2); ctx.fill();
+        }
+        const px = X + (TX - X) * k, py = Y + (TY - Y) * k - (e.art ? Math.sin(k * Math.PI) * 40 : 0);
+        if (e.art) {
+          ctx.fillStyle = "#fde68a"; ctx.beginPath(); ctx.arc(px, py, 3, 0, Math.PI * 2); ctx.fill();
+        } else {
+          const k0 = Math.max(0, k - 0.25);
+          ctx.strokeStyle = "rgba(255,240,180,0.95)"; ctx.lineWidth = 2;
+          ctx.beginPath(); ctx.moveTo(X + (TX - X) * k0, Y + (TY - Y) * k0); ctx.lineTo(px, py); ctx.stroke();
+        }
+      } else if (e.kind === "explosion") {
+        const r = 6 + k * 16;
+        ctx.fillStyle = `rgba(255,${Math.floor(200 - k * 150)},40,${0.9 * (1 - k)})`;
+        ctx.beginPath(); ctx.arc(X, Y, r, 0, Math.PI * 2); ctx.fill();
+        ctx.fillStyle = `rgba(255,255,200,${Math.max(0, 0.9 - k * 2)})`;
+        ctx.beginPath(); ctx.arc(X, Y, r * 0.5, 0, Math.PI * 2); ctx.fill();
+        ctx.fillStyle = `rgba(60,60,60,${0.45 * k * (1 - k) * 4})`;
+        ctx.beginPath(); ctx.arc(X + 3, Y - k * 14, r * 0.8, 0, Math.PI * 2); ctx.fill();
+      } else if (e.kind === "strike") {
+        const R = 3 * TILE;
+        if (k < 0.25) { // falling beam
+          const kk = k / 0.25;
+          ctx.fillStyle = `rgba(255,255,255,${0.9})`;
+          ctx.fillRect(X - 6, Y - 600 * (1 - kk) - 60, 12, 60 + 600 * (1 - kk) - (1 - kk) * 540);
+          ctx.strokeStyle = "rgba(250,204,21,0.9)"; ctx.lineWidth = 3; ctx.setLineDash([6, 6]);
+          ctx.beginPath(); ctx.arc(X, Y, R, 0, Math.PI * 2); ctx.stroke(); ctx.setLineDash([]);
+        } else {
+          const kk = (k - 0.25) / 0.75;
+          const grd = ctx.createRadialGradient(X, Y, 0, X, Y, R * (0.6 + kk));
+          grd.addColorStop(0, `rgba(255,255,230,${1 - kk})`);
+          grd.addColorStop(0.4, `rgba(255,150,40,${0.9 * (1 - kk)})`);
+          grd.addColorStop(1, "rgba(120,20,0,0)");
+          ctx.fillStyle = grd; ctx.beginPath(); ctx.arc(X, Y, R * (0.6 + kk), 0, Math.PI * 2); ctx.fill();
+          ctx.strokeStyle = `rgba(255,255,255,${0.8 * (1 - kk)})`; ctx.lineWidth = 4;
+          ctx.beginPath(); ctx.arc(X, Y, R * (0.3 + kk * 1.4), 0, Math.PI * 2); ctx.stroke();
+        }
+      }
+    }
+    this.effects = keep;
+    void pos;
+  }
+
+  _drawGhost(ctx) {
+    const gh = this.game.ghost;
+    if (!gh) return;
+    const def = BUILDINGS[gh.type];
+    const [w, h] = def.size;
+    const X = gh.tx * TILE, Y = gh.ty * TILE;
+    ctx.save();
+    ctx.globalAlpha = 0.55;
+    ctx.translate(X, Y);
+    drawBuilding(ctx, gh.type, this.game.playerId ?? 0, w, h, 0, { built: 1 });
+    ctx.restore();
+    for (let dy = 0; dy < h; dy++) for (let dx = 0; dx < w; dx++) {
+      const ok = gh.cells ? gh.cells[dy * w + dx] : gh.legal;
+      ctx.fillStyle = ok ? "rgba(34,197,94,0.35)" : "rgba(239,68,68,0.45)";
+      ctx.fillRect(X + dx * TILE + 1, Y + dy * TILE + 1, TILE - 2, TILE - 2);
+    }
+    ctx.strokeStyle = gh.legal ? "#22c55e" : "#ef4444"; ctx.lineWidth = 2;
+    ctx.strokeRect(X, Y, w * TILE, h * TILE);
+  }
+
+  // ---------- minimap ----------
+  drawMinimap(pos) {
+    const g = this.game, s = g.store, m = this.mctx;
+    const mw = this.minimap.width, mh = this.minimap.height;
+    m.fillStyle = "#000"; m.fillRect(0, 0, mw, mh);
+    if (!this.terrainSmall) return;
+    const sx = mw / s.map.width, sy = mh / s.map.height;
+    m.imageSmoothingEnabled = false;
+    m.drawImage(this.terrainSmall, 0, 0, mw, mh);
+    for (const b of s.buildings.values()) {
+      m.fillStyle = b.stale ? "#9ca3af" : ownerColor(b.owner);
+      m.fillRect(b.x * sx, b.y * sy, (b.w || 2) * sx, (b.h || 2) * sy);
+    }
+    for (const u of s.units.values()) {
+      const p = (pos && pos.get(u.id)) || [u.x, u.y];
+      m.fillStyle = ownerColor(u.owner);
+      m.fillRect(p[0] * sx - 1.5, p[1] * sy - 1.5, 3, 3);
+    }
+    if (!g.isSpectator && this.fog) { m.imageSmoothingEnabled = true; m.drawImage(this.fog, 0, 0, mw, mh); }
+    // effects pings
+    for (const e of this.effects) {
+      if (e.kind === "strike") { m.strokeStyle = "#fde047"; m.beginPath(); m.arc(e.x * sx, e.y * sy, 3 * sx, 0, Math.PI * 2); m.stroke(); }
+    }
+    m.strokeStyle = "#f8fafc"; m.lineWidth = 1;
+    m.strokeRect(g.camera.x / TILE * sx + 0.5, g.camera.y / TILE * sy + 0.5, this.w / TILE * sx, this.h / TILE * sy);
+  }
+}

@@ -1,0 +1,123 @@
+// Game state store: applies WIRE.md `state` and `delta` messages, keeps a short history of
+// unit positions for interpolation, decodes fog bit masks and tracks terrain resources.
+
+export function decodeMask(b64, n) {
+  const out = new Uint8Array(n);
+  if (!b64) return out;
+  let bin;
+  try { bin = atob(b64); } catch { return out; }
+  for (let i = 0; i < n; i++) {
+    const byte = bin.charCodeAt(i >> 3);
+    if (byte & (1 << (i & 7))) out[i] = 1;
+  }
+  return out;
+}
+
+export class GameState {
+  constructor() {
+    this.reset();
+    this.map = null;        // {width, height, tiles}
+    this.tiles = null;      // array of chars (current terrain, mined-out ore becomes grass)
+    this.resources = {};    // tile index -> amount (0 = mined out)
+    this.onTerrainChange = null;
+  }
+
+  reset() {
+    this.tick = -1;
+    this.player = null;
+    this.players = null;
+    this.units = new Map();
+    this.buildings = new Map();
+    this.explored = null;
+    this.visible = null;
+    this.gameOver = null;
+    this.history = [];      // [{tick, t, pos: Map(id -> [x, y])}]
+    this.awaitingFull = true;
+  }
+
+  setMap(map) {
+    this.map = map;
+    this.tiles = Array.from(map.tiles || "");
+    const n = map.width * map.height;
+    this.explored = new Uint8Array(n);
+    this.visible = new Uint8Array(n);
+    this.resources = {};
+  }
+
+  get n() { return this.map ? this.map.width * this.map.height : 0; }
+
+  /** Apply a full state. Returns the list of effects of this tick. */
+  applyFull(msg, now) {
+    this.tick = msg.tick;
+    this.player = msg.player ?? null;
+    this.players = msg.players ?? null;
+    this.units = new Map((msg.units || []).map((u) => [u.id, u]));
+    this.buildings = new Map((msg.buildings || []).map((b) => [b.id, b]));
+    if (msg.explored !== undefined) this.explored = decodeMask(msg.explored, this.n);
+    if (msg.visible !== undefined) this.visible = decodeMask(msg.visible, this.n);
+    this._applyResources(msg.resources, true);
+    this.gameOver = msg.game_over ?? null;
+    this.awaitingFull = false;
+    this._snapshot(now);
+    return msg.effects || [];
+  }
+
+  /** Apply a delta. Returns effects, or null when the base does not match (caller asks a snapshot). */
+  applyDelta(msg, now) {
+    if (this.awaitingFull || msg.base !== this.tick) return null;
+    this.tick = msg.tick;
+    if ("player" in msg) this.player = msg.player;
+    if ("players" in msg) this.players = msg.players;
+    for (const [key, store] of [["units", this.units], ["buildings", this.buildings]]) {
+      const d = msg[key];
+      if (!d) continue;
+      for (const id of d.del || []) store.delete(id);
+      for (const e of d.set || []) store.set(e.id, e);
+    }
+    if (msg.explored !== undefined) this.explored = decodeMask(msg.explored, this.n);
+    if (msg.visible !== undefined) this.visible = decodeMask(msg.visible, this.n);
+    this._applyResources(msg.resources, false);
+    if ("game_over" in msg) this.gameOver = msg.game_over;
+    this._snapshot(now);
+    return msg.effects || [];
+  }
+
+  _applyResources(res, full) {
+    if (!res || !this.map) return;
+    const changed = [];
+    for (const [k, v] of Object.entries(res)) {
+      const idx = Number(k);
+      if (this.resources[idx] !== v) { this.resources[idx] = v; changed.push(idx); }
+    }
+    if (changed.length && this.onTerrainChange) this.onTerrainChange(changed);
+    void full;
+  }
+
+  _snapshot(now) {
+    const pos = new Map();
+    for (const u of this.units.values()) pos.set(u.id, [u.x, u.y]);
+    this.history.push({ tick: this.tick, t: now, pos });
+    if (this.history.length > 8) this.history.shift();
+  }
+
+  /** Drop interpolation history so the next frame shows the newest state (e.g. back from a background tab). */
+  jumpToNewest() {
+    if (this.history.length > 1) this.history = this.history.slice(-1);
+  }
+
+  isExplored(x, y) {
+    if (!this.map || x < 0 || y < 0 || x >= this.map.width || y >= this.map.height) return false;
+    return !!this.explored[y * this.map.width + x];
+  }
+  isVisible(x, y) {
+    if (!this.map || x < 0 || y < 0 || x >= this.map.width || y >= this.map.height) return false;
+    return !!this.visible[y * this.map.width + x];
+  }
+  tileAt(x, y) {
+    if (!this.map || x < 0 || y < 0 || x >= this.map.width || y >= this.map.height) return null;
+    const i = y * this.map.width + x;
+    const c = this.tiles[i];
+    if ((c === "o" || c === "*") && this.resources[i] === 0) return ".";
+    return c;
+  }
+}
