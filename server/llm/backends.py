@@ -197,7 +197,7 @@ class LocalBackend:
 
     def unload(self) -> None:
         global _live_owner
-        llm, self._llm = self._llm, None
+        llm = self._llm
         self._states.clear()
         self._prefix_tokens.clear()
         self._grammars.clear()
@@ -208,6 +208,8 @@ class LocalBackend:
         except Exception:  # freeing must never take the worker down
             log.exception("error while freeing the model")
         finally:
+            # "loaded" turns false only once the memory is freed and the slot released
+            self._llm = None
             del llm
             with _GUARD:
                 if _live_owner is self:
