@@ -1,0 +1,265 @@
+"""Vocabulary of the fast path, in English, French and Chinese.
+
+Each entry maps a phrase to an item:
+  ("V", verb)       verb class: build move attack stop harvest defend retreat launch
+  ("U", unit)       a unit type (PROTOCOL names)
+  ("B", building)   a building type
+  ("SW", "")        the superweapon (nuke, missile, 核彈 ...)
+  ("D", direction)  a compass direction
+  ("P", place)      enemy_base | home | ore | nearest_enemy ; ("PA", "nearest_enemy") is the
+                    adjective form ("enemy tanks", "chars ennemis") that turns a neighbouring unit
+                    word into a target
+  ("ALL", "")       every unit ("all", "army", 全軍)
+  ("N", n)          a number
+  ("NEG", "")       a negation (the clause is not an order)
+  ("GIVE", "")      give/want/need: an order to produce when it names units
+  ("SEP", "")       a clause separator (and, then, puis, 然後 ...)
+  ("NOP", "")       a known filler word that must never be typo-corrected
+
+Latin keys are lower case without accents (the text is normalised the same way).
+"""
+from __future__ import annotations
+
+
+def _add(table: dict, words: str, item: tuple) -> None:
+    for w in words.split("|"):
+        w = w.strip()
+        if w:
+            table[w] = item
+
+
+LATIN: dict[str, tuple] = {}
+ZH: dict[str, tuple] = {}
+
+# ---------------------------------------------------------------- verbs (en, fr)
+_add(LATIN, "build|builds|building|make|makes|train|trains|training|produce|produces|construct|queue|queue up|"
+     "create|recruit|manufacture|assemble|erect|put up|set up|spawn more|order|we need|i need|"
+     "construis|construisez|construisons|construire|construit|batis|batissez|batir|bati|fabrique|fabriquez|"
+     "fabriquer|produis|produisez|produire|entraine|entrainez|entrainer|forme|formez|former|recrute|recrutez|"
+     "recruter|cree|creez|creer|fais|faites|mets en production|lance la production de|"
+     "lance la production d", ("V", "build"))
+_add(LATIN, "move|moves|send|go|goes|head|march|advance|proceed|relocate|redeploy|deploy|push|scout|patrol|"
+     "rally|regroup at|travel|walk|drive|fly|position|get to|go to|head to|"
+     "deplace|deplacez|deplacer|deplacons|bouge|bougez|bouger|envoie|envoyez|envoyer|envoyons|va|vas|allez|aller|"
+     "allons|avance|avancez|avancer|avancons|dirige|dirigez|diriger|rends toi|rendez vous|marche|marchez|file|"
+     "filez|pars|partez|vole|volez", ("V", "move"))
+_add(LATIN, "attack|attacks|attacking|assault|charge|strike|hit|raid|destroy|kill|engage|fight|rush|storm|smash|"
+     "shoot|open fire|invade|hunt|eliminate|crush|wipe out|take out|go after|bombard|besiege|"
+     "attaque|attaquez|attaquer|attaquent|attaquons|chargez|chargeons|frappe|frappez|frapper|assaut|a l assaut|"
+     "detruis|detruisez|detruire|detruisons|tue|tuez|elimine|eliminez|ecrase|ecrasez|ouvrez le feu|"
+     "ouvre le feu|engagez|rase|rasez|envahis|envahissez|bombardez|bombarde", ("V", "attack"))
+_add(LATIN, "stop|stops|halt|hold|hold position|freeze|cease|cease fire|ceasefire|wait|stay|stand down|"
+     "stand still|stay put|hold fire|"
+     "arrete|arretez|arreter|arretons|stoppe|stoppez|halte|cesse|cessez|immobilise|immobilisez|attends|"
+     "attendez|reste|restez|restez en place|tenez la position|tiens la position|cessez le feu", ("V", "stop"))
+_add(LATIN, "harvest|harvesting|mine|mining|gather|gathering|collect|collecting|farm|dig|"
+     "recolte|recoltez|recolter|recoltent|minez|miner|extrais|extrayez|extraire|collecte|collectez|collecter|"
+     "ramasse|ramassez|ramasser|exploite|exploitez|exploiter", ("V", "harvest"))
+_add(LATIN, "defend|defends|defending|protect|protects|guard|guards|cover|secure|fortify|"
+     "defends|defendez|defendre|defendent|defendons|protege|protegez|proteger|protegeons|garde|gardez|garder|"
+     "securise|securisez", ("V", "defend"))
+_add(LATIN, "retreat|retreats|fall back|falls back|withdraw|pull back|back off|back|return|come back|go back|"
+     "head back|go home|flee|run away|evacuate|regroup|"
+     "retraite|en retraite|battez en retraite|bats en retraite|replie|repliez|repliez vous|replie toi|repli|"
+     "recule|reculez|reculer|retire|retirez|retirez vous|rentrez|rentre|reviens|revenez|retourne|retournez|"
+     "fuyez|fuis|retour", ("V", "retreat"))
+_add(LATIN, "launch|fire|use|drop|detonate|unleash|activate|trigger|"
+     "lance|lancez|lancer|lancons|declenche|declenchez|tire|tirez|utilise|utilisez|active|activez|largue|"
+     "larguez", ("V", "launch"))
+_add(LATIN, "give|give me|gimme|get|get me|want|need|i want|more|"
+     "donne|donnez|donne moi|donnez moi|je veux|il me faut|on a besoin de", ("GIVE", ""))
+
+# ---------------------------------------------------------------- nouns (en, fr)
+_UNIT_WORDS = {
+    "tank": "tank|tanks|armor|armour|armored|armoured|heavy tank|heavy tanks|light tank|light tanks|"
+            "medium tank|medium tanks|mbt|battle tank|battle tanks|"
+            "char|chars|char d assaut|chars d assaut|blinde|blindes|tank lourd|tanks lourds",
+    "infantry": "infantry|infantries|infantryman|infantrymen|soldier|soldiers|troop|troops|trooper|troopers|"
+                "rifleman|riflemen|grunt|grunts|marine|marines|foot soldiers|men|squad|squads|"
+                "infantry unit|infantry units|"
+                "fantassin|fantassins|soldat|soldats|infanterie|troupe|troupes|hommes|escouade|"
+                "unite d infanterie|unites d infanterie",
+    "harvester": "harvester|harvesters|miner|miners|ore truck|ore trucks|collector|collectors|harv|harvs|"
+                 "harvy|mining truck|mining trucks|"
+                 "collecteur|collecteurs|recolteur|recolteurs|recolteuse|recolteuses|moissonneuse|"
+                 "moissonneuses|camion minier|camions miniers|mineur|mineurs|collecteur de minerai",
+    "artillery": "artillery|artilleries|arty|artillery unit|artillery units|artillery piece|"
+                 "artillery pieces|cannon|cannons|howitzer|howitzers|"
+                 "artillerie|artilleries|canon|canons|obusier|obusiers|piece d artillerie|"
+                 "pieces d artillerie|unite d artillerie|unites d artillerie",
+    "helicopter": "helicopter|helicopters|chopper|choppers|heli|helis|helo|helos|copter|copters|"
+                  "gunship|gunships|attack helicopter|attack helicopters|aircraft|air units|air unit|"
+                  "helicoptere|helicopteres|helico|helicos|helicoptere de combat|helicopteres de combat",
+}
+for _u, _w in _UNIT_WORDS.items():
+    _add(LATIN, _w, ("U", _u))
+
+_BUILDING_WORDS = {
+    "power_plant": "power plant|power plants|powerplant|powerplants|power station|power stations|"
+                   "generator|generators|power|reactor|reactors|power generator|"
+                   "centrale|centrales|centrale electrique|centrales electriques|generateur|generateurs|"
+                   "centrale energetique|usine electrique",
+    "barracks": "barracks|barrack|baracks|infantry barracks|training camp|"
+                "caserne|casernes|baraquement|baraquements",
+    "refinery": "refinery|refineries|ore refinery|ore refineries|raffinerie|raffineries|"
+                "raffinerie de minerai",
+    "war_factory": "war factory|war factories|factory|factories|tank factory|vehicle factory|"
+                   "weapons factory|weapon factory|warfactory|"
+                   "usine|usines|usine de guerre|usine d armement|usine de chars|usine de vehicules|"
+                   "usine militaire",
+    "defense_turret": "turret|turrets|defense turret|defense turrets|defence turret|defence turrets|"
+                      "defensive turret|defensive turrets|gun turret|gun turrets|tower|towers|gun tower|"
+                      "defense tower|defense towers|defence tower|defense|defence|defenses|defences|"
+                      "pillbox|pillboxes|bunker|bunkers|"
+                      "tourelle|tourelles|tourelle defensive|tourelles defensives|tourelle de defense|"
+                      "tour de defense|tours de defense|defenses",
+}
+for _b, _w in _BUILDING_WORDS.items():
+    _add(LATIN, _w, ("B", _b))
+
+_add(LATIN, "nuke|nukes|nuclear|superweapon|super weapon|superweapons|missile|missiles|nuclear missile|"
+     "nuclear strike|nuclear bomb|atomic bomb|a bomb|icbm|doomsday weapon|ultimate weapon|the big one|"
+     "bombe|bombe nucleaire|bombe atomique|nucleaire|missile nucleaire|superarme|super arme|arme secrete|"
+     "arme ultime|frappe nucleaire|ogive|arme nucleaire", ("SW", ""))
+
+_DIRS = {
+    "north": "north|northward|northwards|northern|the north|top|nord|en haut|haut",
+    "south": "south|southward|southwards|southern|bottom|sud|en bas|bas",
+    "east": "east|eastward|eastwards|eastern|right|to the right|l est|vers l est|a l est|droite|a droite",
+    "west": "west|westward|westwards|western|left|to the left|ouest|l ouest|gauche|a gauche",
+    "northeast": "northeast|north east|northeastern|top right|upper right|nord est|nordest|en haut a droite",
+    "northwest": "northwest|north west|northwestern|top left|upper left|nord ouest|nordouest|en haut a gauche",
+    "southeast": "southeast|south east|southeastern|bottom right|lower right|sud est|sudest|en bas a droite",
+    "southwest": "southwest|south west|southwestern|bottom left|lower left|sud ouest|sudouest|en bas a gauche",
+}
+for _d, _w in _DIRS.items():
+    _add(LATIN, _w, ("D", _d))
+
+_add(LATIN, "enemy base|enemy s base|enemys base|enemy bases|enemy hq|enemy headquarters|their base|their hq|"
+     "enemy camp|enemy buildings|enemy structures|opponent base|opponent s base|hostile base|the enemy base|"
+     "base of the enemy|enemy compound|enemy outpost|"
+     "base ennemie|bases ennemies|base adverse|base de l ennemi|base des ennemis|qg ennemi|camp ennemi|"
+     "batiments ennemis|leur base|base de l adversaire|quartier general ennemi", ("P", "enemy_base"))
+_add(LATIN, "home|base|our base|my base|hq|headquarters|main base|home base|the base|rally point|"
+     "notre base|ma base|maison|qg|quartier general|a la maison|la base", ("P", "home"))
+_add(LATIN, "ore|ore field|ore fields|gems|gem|minerals|resources|crystals|ore patch|mining area|tiberium|"
+     "minerai|minerais|gisement|gisements|champ de minerai|champs de minerai|gemmes|ressources|la mine",
+     ("P", "ore"))
+_add(LATIN, "nearest enemy|closest enemy|nearest enemies|closest enemies|nearby enemies|nearby enemy|enemy|"
+     "enemies|the enemy|foe|foes|hostiles|opponent|opponents|enemy units|enemy forces|enemy army|"
+     "enemy unit|"
+     "ennemi le plus proche|l ennemi le plus proche|ennemis les plus proches|le plus proche|l ennemi|"
+     "adversaire|adversaires|unites ennemies|forces ennemies", ("P", "nearest_enemy"))
+# adjective forms: "enemy tanks", "chars ennemis"
+_add(LATIN, "ennemi|ennemie|ennemis|ennemies|adverses|hostile|hostiles ennemis", ("PA", "nearest_enemy"))
+
+_add(LATIN, "all|every|everyone|everybody|everything|all units|all forces|whole army|army|forces|units|unit|"
+     "all of them|every unit|entire army|all my units|all our units|my army|our army|my units|our units|"
+     "tous|toutes|tout|tout le monde|toutes les unites|toutes unites|unites|unite|armee|toute l armee|l armee|"
+     "forces|toutes les forces|toutes nos unites|toutes mes unites|nos unites|mes unites", ("ALL", ""))
+
+_NUMS = {
+    1: "one|single|another|un|une|seul|seule", 2: "two|some|couple|a couple|a couple of|pair|a pair of|deux",
+    3: "three|few|a few|several|trois|quelques|plusieurs", 4: "four|quatre", 5: "five|cinq",
+    6: "six", 7: "seven|sept", 8: "eight|huit", 9: "nine|neuf", 10: "ten|dix|une dizaine de|dizaine",
+    11: "eleven|onze", 12: "twelve|dozen|a dozen|douze|une douzaine de|douzaine", 13: "thirteen|treize",
+    14: "fourteen|quatorze", 15: "fifteen|quinze", 16: "sixteen|seize", 17: "seventeen|dix sept",
+    18: "eighteen|dix huit", 19: "nineteen|dix neuf", 20: "twenty|vingt", 30: "thirty|trente",
+    40: "forty|quarante", 50: "fifty|cinquante", 100: "hundred|a hundred|cent",
+}
+for _n, _w in _NUMS.items():
+    _add(LATIN, _w, ("N", _n))
+
+_add(LATIN, "don t|dont|do not|never|not|no|ne|n|pas|jamais|ne pas|cancel that", ("NEG", ""))
+_add(LATIN, "and|then|and then|also|after that|afterwards|next|finally|plus|et|puis|ensuite|apres|apres ca|"
+     "et puis|enfin|aussi|while|meanwhile|, |;|.|!|?|&", ("SEP", ""))
+# Known words that must never be "corrected" into game words (tanks/thanks, charge/change ...).
+_add(LATIN, "a|an|the|to|at|of|on|in|into|with|for|from|toward|towards|please|now|immediately|quickly|"
+     "asap|right now|right away|all right|alright|go go|le|la|les|l|des|du|de|d|au|aux|vers|sur|avec|pour|"
+     "dans|chez|s il te plait|s il vous plait|svp|maintenant|vite|tout de suite|immediatement|thanks|thank|"
+     "there|their|these|those|think|thing|things|still|start|hello|world|about|after|again|other|which|"
+     "would|could|should|water|weather|change|changes|chance|games|player|players|where|when|worse|"
+     "better|great|funny|happy|story|music|dance|sings|mines|minds|hours|times|today|tonight|"
+     "merci|salut|bonjour|comment|pourquoi|quelle|quelles|combien|temps|blague|chanson|histoire|maison|"
+     "cartes|carte|partie|parties|tanker|plant|plants|bases|based|trainer|moved|mover|my|our|me|it|"
+     "them|us|you|your|we|i|is|are|be|can|could|will|would|any|near|next to|by|around|up|down|over|"
+     "across|ahead|forward|fast|slow|now|here|there|area|zone|side|position|location|spot|point|"
+     "quickly|slowly|carefully|together|group|groups|team|teams", ("NOP", ""))
+# restore game meanings that the filler list above may have overwritten
+LATIN["position"] = ("V", "move")
+LATIN["plus"] = ("SEP", "")
+LATIN["maison"] = ("P", "home")
+
+# ---------------------------------------------------------------- Chinese (Traditional; Simplified is mapped)
+_add(ZH, "建造|建設|建立|建|造|蓋|興建|生產|製造|訓練|招募|徵召|培養|產生|修建|做|組建|出產|補充|打造|量產", ("V", "build"))
+_add(ZH, "移動|前往|去|走|開往|開到|派|派遣|送|前進|進軍|移至|移到|到|出發|轉移|調往|調到|集結|行軍|飛往|飛到|"
+     "開過去|過去|調動|部署", ("V", "move"))
+_add(ZH, "攻擊|進攻|突擊|攻打|打|襲擊|衝鋒|衝|消滅|摧毀|殲滅|開火|射擊|轟炸|掃蕩|出擊|進擊|猛攻|殺|圍攻|"
+     "攻佔|攻|打擊|幹掉|擊毀|剿滅|突襲|強攻|總攻", ("V", "attack"))
+_add(ZH, "停止|停下|停|待命|原地待命|別動|不要動|暫停|住手|停火|原地不動|站住|按兵不動", ("V", "stop"))
+_add(ZH, "採礦|採集|挖礦|開採|收集|採|挖|收割|採資源|採收", ("V", "harvest"))
+_add(ZH, "防守|防禦|保護|守衛|守住|守|保衛|駐守|護衛|回防|防衛|鎮守|堅守", ("V", "defend"))
+_add(ZH, "撤退|後退|撤回|撤離|回家|回來|回|退回|退|返回|撤|全線撤退|逃跑|回城|回到", ("V", "retreat"))
+_add(ZH, "發射|施放|啟動|使用|動用|丟|投放|釋放|扔", ("V", "launch"))
+_add(ZH, "給|給我|我要|要|需要|我需要|來|再來", ("GIVE", ""))
+
+_add(ZH, "坦克|戰車|裝甲車|重坦|裝甲|坦克車|重型坦克|輕型坦克", ("U", "tank"))
+_add(ZH, "步兵|士兵|大兵|兵士|小兵|阿兵哥|步兵單位|槍兵", ("U", "infantry"))
+_add(ZH, "採礦車|礦車|採集車|收割者|礦工|採礦機|收集車|礦車單位", ("U", "harvester"))
+_add(ZH, "火炮|砲兵|炮兵|大炮|大砲|火砲|砲車|炮車|榴彈砲|榴彈炮|自走砲|自走炮", ("U", "artillery"))
+_add(ZH, "直升機|直昇機|武裝直升機|飛機|空軍|直升飛機", ("U", "helicopter"))
+
+_add(ZH, "發電廠|電廠|發電站|電站|核電廠|發電機|電力站", ("B", "power_plant"))
+_add(ZH, "兵營|軍營|營房|兵舍", ("B", "barracks"))
+_add(ZH, "精煉廠|煉油廠|煉礦廠|提煉廠|精煉場|精煉所|礦石精煉廠", ("B", "refinery"))
+_add(ZH, "戰車工廠|兵工廠|工廠|坦克工廠|車廠|重工廠|重工|戰爭工廠|軍工廠", ("B", "war_factory"))
+_add(ZH, "砲塔|炮塔|防禦塔|防禦砲塔|防禦炮塔|炮台|砲台|箭塔|哨塔|塔|防禦工事|機槍塔|防空塔", ("B", "defense_turret"))
+
+_add(ZH, "超級武器|超武|核彈|核武|核子彈|核子武器|導彈|飛彈|原子彈|核打擊|核導彈|核飛彈", ("SW", ""))
+
+_add(ZH, "北|北方|北邊|北面|北部|上方", ("D", "north"))
+_add(ZH, "南|南方|南邊|南面|南部|下方", ("D", "south"))
+_add(ZH, "東|東方|東邊|東面|東部|右邊|右方", ("D", "east"))
+_add(ZH, "西|西方|西邊|西面|西部|左邊|左方", ("D", "west"))
+_add(ZH, "東北|東北方|東北邊|東北角|右上|右上方|右上角", ("D", "northeast"))
+_add(ZH, "西北|西北方|西北邊|西北角|左上|左上方|左上角", ("D", "northwest"))
+_add(ZH, "東南|東南方|東南邊|東南角|右下|右下方|右下角", ("D", "southeast"))
+_add(ZH, "西南|西南方|西南邊|西南角|左下|左下方|左下角", ("D", "southwest"))
+
+_add(ZH, "敵方基地|敵人基地|敵軍基地|敵基地|敵營|敵方總部|敵人總部|敵軍總部|敵方大本營|敵人大本營|對方基地|"
+     "敵人老家|敵方建築|敵人建築|敵軍大本營|敵陣|對手基地", ("P", "enemy_base"))
+_add(ZH, "基地|家|總部|大本營|我方基地|我們基地|我基地|主基地|本部|老家|己方基地|自家基地", ("P", "home"))
+_add(ZH, "礦|礦區|礦石|礦場|礦脈|礦田|寶石|資源|礦物|礦點", ("P", "ore"))
+_add(ZH, "最近敵人|最近敵軍|最近敵方單位|最近敵方|最近敵|敵人|敵軍|敵方|敵方單位|敵方部隊|敵|對手|附近敵人|"
+     "附近敵軍|最近目標|敵兵", ("P", "nearest_enemy"))
+_add(ZH, "全軍|所有單位|全部|所有部隊|全體|大家|所有人|所有|全部單位|部隊|軍隊|單位|全員|每個單位|全部隊伍|"
+     "我方單位|我方部隊|我軍|全隊|各單位", ("ALL", ""))
+_add(ZH, "不要|別|不准|不許|勿|禁止|不用|不必|取消", ("NEG", ""))
+_add(ZH, "，|,|。|；|;|、|然後|再|並且|並|接著|之後|隨後|和|與|跟|及|同時|！|!|後|以後|還有|另外|順便|也", ("SEP", ""))
+
+ZH_MAXLEN = max(len(k) for k in ZH)
+LATIN_MAXLEN = max(len(k.split()) for k in LATIN)
+
+# Chinese numerals and measure words
+ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+ZH_UNITS = {"十": 10, "百": 100}
+ZH_FEW = {"幾": 3, "一些": 3, "些": 3, "數": 3, "一對": 2, "一打": 12}
+ZH_MEASURE = set("個輛台臺架名座隊支位組批門艘只隻棟間部件")
+
+# Simplified -> Traditional for the characters the lexicon uses (Simplified input is accepted).
+_S2T_PAIRS = ("东東 击擊 军軍 单單 发發 电電 厂廠 营營 炼煉 战戰 车車 采採 矿礦 机機 级級 弹彈 敌敵 进進 动動 护護 "
+              "卫衛 御禦 开開 个個 辆輛 两兩 对對 边邊 后後 并並 训訓 练練 产產 筑築 导導 给給 钱錢 无無 显顯 图圖 "
+              "雾霧 赢贏 让讓 队隊 体體 们們 这這 攻攻 备備 场場 设設 装裝 区區 资資 源源 归歸 释釋 启啟 动動 "
+              "炮炮 台臺 塔塔 处處 陆陸 飞飛 兴興 迁遷 调調 师師 总總 结結 击擊 灭滅 毁毀 歼殲 轰轟 扫掃 袭襲 "
+              "冲衝 杀殺 卖賣 级級 务務 种種 计計 时時 间間 里裡 从從 为為 么麼 吗嗎 请請 帮幫 马馬 立立 刚剛 "
+              "还還 这這 样樣 么麼 会會 问問 题題 说說 话話 关關 闭閉 讯訊 视視 忆憶 记記 习習 统統 示示 词詞 "
+              "队隊 伍伍 员員 兵兵 备備 点點 数數 积積 币幣 金金 黄黃 财財 贵貴 费費 买買 赚賺 胜勝 败敗 输輸 "
+              "赢贏 获獲 帐帳 账賬 号號 仓倉 库庫 侦偵 查查 视視 窥窺 透透 挂掛 骗騙 码碼 设設 罗羅 晓曉 镇鎮 "
+              "坚堅 卫衛 驻駐 离離 逃逃 跑跑 撤撤 头頭 机機 枪槍 门門 只隻 栋棟 组組 纪紀 块塊 过過 远遠 近近 "
+              "选選 择擇 线線 压壓 农農 经經 济濟 气氣 欢歡 乐樂 谢謝 哪哪 怎怎 样樣 应應 该該 样樣 气氣 "
+              "实實 戏戲 游遊 礼禮 觉覺 尔爾 发發 围圍 补補 备備 质質 务務 剧劇 叶葉 丢丟 扬揚 态態")
+S2T = {}
+for _pair in _S2T_PAIRS.split():
+    if len(_pair) == 2 and _pair[0] != _pair[1]:
+        S2T[ord(_pair[0])] = _pair[1]
