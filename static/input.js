@@ -120,25 +120,35 @@ export class Input {
 
   // ---------- placement check (client side; the server decides) ----------
   placement(type, tx, ty) {
+    // mirrors the server's rule: inside the map, no water/ore, explored, no building, no ground
+    // unit standing there, within PLACE_RADIUS tiles (gap) of an own building
     const g = this.g, s = g.store;
     const [w, h] = BUILDINGS[type].size;
+    const W = s.map.width;
+    const occupied = new Set();
+    for (const b of s.buildings.values()) for (let y = b.y; y < b.y + (b.h || 1); y++) for (let x = b.x; x < b.x + (b.w || 1); x++) occupied.add(y * W + x);
     const cells = [];
     let legal = true;
-    const occupied = new Set();
-    for (const b of s.buildings.values()) for (let y = b.y; y < b.y + (b.h || 1); y++) for (let x = b.x; x < b.x + (b.w || 1); x++) occupied.add(y * s.map.width + x);
-    for (const u of s.units.values()) if (u.type !== "helicopter") occupied.add(Math.floor(u.y) * s.map.width + Math.floor(u.x));
     for (let y = ty; y < ty + h; y++) for (let x = tx; x < tx + w; x++) {
       const tile = s.tileAt(x, y);
-      const ok = tile !== null && tile !== "~" && s.isExplored(x, y) && !occupied.has(y * s.map.width + x);
+      const ok = tile !== null && tile === "." && s.isExplored(x, y) && !occupied.has(y * W + x);
       cells.push(ok);
       if (!ok) legal = false;
+    }
+    for (const u of s.units.values()) {
+      if (u.type === "helicopter") continue;
+      if (tx - 0.3 <= u.x && u.x < tx + w + 0.3 && ty - 0.3 <= u.y && u.y < ty + h + 0.3) {
+        legal = false;
+        const cx = Math.min(w - 1, Math.max(0, Math.floor(u.x) - tx)), cy = Math.min(h - 1, Math.max(0, Math.floor(u.y) - ty));
+        cells[cy * w + cx] = false;
+      }
     }
     let near = false;
     for (const b of s.buildings.values()) {
       if (b.owner !== g.playerId || b.stale) continue;
-      const gapX = Math.max(0, b.x - (tx + w - 1), tx - (b.x + (b.w || 1) - 1));
-      const gapY = Math.max(0, b.y - (ty + h - 1), ty - (b.y + (b.h || 1) - 1));
-      if (Math.max(gapX, gapY) <= PLACE_RADIUS) { near = true; break; }
+      const gx = Math.max(b.x - (tx + w), tx - (b.x + (b.w || 1)), 0);
+      const gy = Math.max(b.y - (ty + h), ty - (b.y + (b.h || 1)), 0);
+      if (Math.max(gx, gy) <= PLACE_RADIUS) { near = true; break; }
     }
     return { legal: legal && near, cells: near ? cells : cells.map(() => false) };
   }

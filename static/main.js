@@ -10,6 +10,7 @@ import { Panels } from "./ui.js";
 const ROOM_KEY = "rts.room";
 const ROLE_KEY = "rts.as";
 const LANG_KEY = "rts.lang";
+const TOKEN_KEY = "rts.token.";
 
 class Client {
   constructor() {
@@ -86,7 +87,12 @@ class Client {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const q = new URLSearchParams();
     const room = this.room || this.wantRoom;
-    if (room) q.set("room", room);
+    if (room) {
+      q.set("room", room);
+      const token = sessionStorage.getItem(TOKEN_KEY + room);  // seat token: back into the same side
+      if (token && this.wantRole !== "spectator") q.set("token", token);
+    }
+    q.set("lang", getLang());
     q.set("as", this.role === "spectator" || this.wantRole === "spectator" ? "spectator" : "player");
     return `${proto}//${location.host}/ws?${q.toString()}`;
   }
@@ -122,7 +128,15 @@ class Client {
       case "nl_result": return this.panels.nl.onResult(m);
       case "analysis": return this.panels.advisor.onAnalysis(m);
       case "pong": return this.panels.setLatency(this.conn.latency);
-      case "error": return this.panels.feed(t("server_error", { why: m.error || "?" }), "bad");
+      case "error":
+        if (m.code === "unknown_room") {
+          // the room is gone (closed after its grace period): start a fresh game
+          this.panels.feed(t("unknown_room"), "warn");
+          sessionStorage.removeItem(ROOM_KEY);
+          this.room = null; this.wantRoom = null;
+          return;
+        }
+        return this.panels.feed(t("server_error", { why: m.error || "?" }), "bad");
       default: return;
     }
   }
@@ -135,6 +149,7 @@ class Client {
     this.role = m.role || (m.player === null || m.player === undefined ? "spectator" : "player");
     sessionStorage.setItem(ROOM_KEY, m.room);
     sessionStorage.setItem(ROLE_KEY, this.role);
+    if (m.token) sessionStorage.setItem(TOKEN_KEY + m.room, m.token);
     const q = new URLSearchParams(location.search);
     q.set("room", m.room);
     if (this.role === "spectator") q.set("as", "spectator"); else q.delete("as");
@@ -249,7 +264,10 @@ class Client {
       get lang() { return getLang(); },
       get mode() { return self.mode ? { ...self.mode } : null; },
       get map() { return self.store.map ? { width: self.store.map.width, height: self.store.map.height } : null; },
+      get ghost() { return self.ghost ? { type: self.ghost.type, tx: self.ghost.tx, ty: self.ghost.ty, legal: self.ghost.legal } : null; },
       isExplored: (x, y) => self.store.isExplored(x, y),
+      isVisible: (x, y) => self.store.isVisible(x, y),
+      tileAt: (x, y) => self.store.tileAt(x, y),
       worldToScreen: (x, y) => self.worldToScreen(x, y),
       screenToWorld: (x, y) => self.screenToWorld(x, y),
       centerOn: (x, y) => self.centerCamera(x, y),

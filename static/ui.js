@@ -36,7 +36,7 @@ export class Panels {
   // ---------- sidebar ----------
   buildSidebar() {
     const mk = (kind, name, parent) => {
-      const icon = el("canvas", { width: 36, height: 36, class: "icon" });
+      const icon = el("canvas", { width: 60, height: 60, class: "icon" });
       const b = el("button", { class: "build-btn", "data-build": name, "data-testid": `build-${name}`, type: "button" },
         icon, el("span", { class: "bname" }), el("span", { class: "bcost" }), el("span", { class: "breason" }));
       b.addEventListener("click", (e) => this.onBuildClick(kind, name, e));
@@ -122,12 +122,14 @@ export class Panels {
       const groups = [];
       for (const q of b.queue) {
         const last = groups[groups.length - 1];
-        if (last && last.item === q.item) last.count++;
-        else groups.push({ item: q.item, count: 1, progress: q.progress });
+        // HQ queue items are construction sites (WIRE: "building" = site id): cancel that site
+        const target = q.building ?? b.id;
+        if (last && last.item === q.item && q.building == null && last.target === target) last.count++;
+        else groups.push({ item: q.item, count: 1, progress: q.progress, target });
       }
       rows.push({ b, groups });
     }
-    const sig = rows.map((r) => r.b.id + ":" + r.groups.map((x) => x.item + x.count).join(",")).join("|") + getLang();
+    const sig = rows.map((r) => r.b.id + ":" + r.groups.map((x) => x.item + x.count + "@" + x.target).join(",")).join("|") + getLang();
     const box = $("queues");
     if (sig !== this.queueSig) {
       this.queueSig = sig;
@@ -138,10 +140,11 @@ export class Panels {
         row.append(el("div", { class: "qhead", text: t(r.b.type) }));
         r.groups.forEach((gr, i) => {
           const cancel = el("button", { class: "qcancel", type: "button", title: t("cancel"), text: "✕", "data-testid": "queue-cancel" });
-          cancel.addEventListener("click", () => g.command({ action: "cancel", building: r.b.id }));
+          cancel.addEventListener("click", () => g.command({ action: "cancel", building: gr.target }));
+          const site = gr.target !== r.b.id;
           row.append(el("div", { class: "qitem", "data-item": gr.item },
-            el("span", { class: "qname", text: `${t(gr.item)} ×${gr.count}` }),
-            el("span", { class: "bar" }, el("span", { class: i === 0 ? "qbar" : "qbar idle" })),
+            el("span", { class: "qname", text: site ? t(gr.item) : `${t(gr.item)} ×${gr.count}` }),
+            el("span", { class: "bar" }, el("span", { class: i === 0 || site ? "qbar" : "qbar idle", "data-g": String(i) })),
             cancel));
         });
         box.append(row);
@@ -149,8 +152,10 @@ export class Panels {
     }
     // progress of the head item of each queue
     for (const r of rows) {
-      const bar = box.querySelector(`[data-building-id="${r.b.id}"] .qbar`);
-      if (bar) bar.style.width = `${Math.round((r.groups[0].progress || 0) * 100)}%`;
+      r.groups.forEach((gr, i) => {
+        const bar = box.querySelector(`[data-building-id="${r.b.id}"] .qbar[data-g="${i}"]`);
+        if (bar && (i === 0 || gr.target !== r.b.id)) bar.style.width = `${Math.round((gr.progress || 0) * 100)}%`;
+      });
     }
   }
 
@@ -436,9 +441,8 @@ class NLPanel {
     if (e.status === "thinking") return `${t("nl_received")} · ${t("nl_thinking", { s: secs.toFixed(1) })}`;
     if (e.status === "failed") return t("nl_failed");
     const r = e.result || {};
-    const src = r.source ? t("nl_src_" + r.source) : "";
     const lat = r.latency_ms != null ? r.latency_ms / 1000 : secs;
-    return [t("nl_done", { s: lat.toFixed(1) }), src].filter(Boolean).join(" · ");
+    return t("nl_done", { s: lat.toFixed(1) });
   }
 
   render(e) {
@@ -452,12 +456,13 @@ class NLPanel {
     n.textContent = "";
     n.dataset.status = e.status;
     if (e.requestId) n.dataset.requestId = e.requestId;
-    const head = el("div", { class: "nl-head" }, el("span", { class: "nl-text", text: "› " + e.text }), el("span", { class: "nl-status", text: this.statusText(e) }));
-    n.append(head);
     const r = e.result;
+    const src = r && r.source;
+    const head = el("div", { class: "nl-head" }, el("span", { class: "nl-text", text: "› " + e.text }),
+      src ? el("span", { class: "badge src-" + src, text: (src === "llm" ? "✦ " : "") + t("nl_src_" + src) }) : null,
+      el("span", { class: "nl-status", text: this.statusText(e) }));
+    n.append(head);
     if (r) {
-      const src = r.source;
-      if (src) n.append(el("span", { class: "badge src-" + src, text: t("nl_src_" + src) }));
       const acts = r.actions || [];
       const results = Array.isArray(r.results) ? r.results : Array.isArray(r.executed) ? r.executed : null;
       const ul = el("ul", { class: "nl-actions" });
@@ -513,20 +518,34 @@ class AdvisorPanel {
     setInterval(() => { if (!document.hidden) this.ask(true); }, 30000);
     setTimeout(() => this.ask(true), 4000);
   }
+  async pollModel() {
+    try {
+      const r = await fetch("/healthz");
+      if (r.ok) { const j = await r.json(); this.modelState = j.model && j.model.state; }
+    } catch { /* offline: keep the last known state */ }
+    const e = $("advisor-model");
+    if (e) e.textContent = this.modelState ? `${t("source_llm")}: ${t("model_" + this.modelState)}` : "";
+  }
+  setWaiting(on) {
+    this.waiting = on;
+    $("advisor-panel").classList.toggle("waiting", on);
+    clearTimeout(this.waitTimer);
+    if (on) this.waitTimer = setTimeout(() => this.setWaiting(false), 25000);
+  }
   ask(auto = false) {
     const g = this.g;
+    this.pollModel();
     if (!g.conn.open || g.isSpectator) return;
     g.conn.send({ type: "analysis" });
     if (!auto || !this.current) {
-      this.waiting = true;
       if (!this.current) $("advisor-text").textContent = t("advisor_waiting");
-      $("advisor-panel").classList.add("waiting");
+      this.setWaiting(true);
     }
   }
   onAnalysis(m) {
     this.current = m;
-    this.waiting = m.source !== "llm";
-    $("advisor-panel").classList.toggle("waiting", this.waiting);
+    // the model's answer replaces the quick one when (and if) it comes
+    this.setWaiting(m.source !== "llm" && this.modelState === "ready");
     this.render();
   }
   render() {
@@ -539,5 +558,9 @@ class AdvisorPanel {
     badge.className = "badge src-" + (m.source === "llm" ? "llm" : "heuristic");
     badge.textContent = m.source === "llm" ? "✦ " + t("source_llm") : "⚙ " + t("source_heuristic");
   }
-  onLanguage() { this.render(); }
+  onLanguage() {
+    this.render();
+    this.pollModel();
+    if (this.current) setTimeout(() => this.ask(true), 300);  // advice again, in the new language
+  }
 }

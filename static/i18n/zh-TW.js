@@ -1,5 +1,7 @@
 // 繁體中文介面字串。鍵與 en.js 相同。
 export default {
+  power_title: "電力消耗 / 產出",
+  model_loading: "載入中", model_ready: "就緒", model_failed: "無法使用", model_disabled: "已停用",
   title: "鋼鐵黎明",
   credits: "資金",
   power: "電力",

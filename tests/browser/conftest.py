@@ -1,0 +1,123 @@
+"""Fixtures for the browser tests: the real server in a subprocess, Debian's chromium via Playwright.
+
+- The server is `python app.py` on a free port with LLM_BACKEND=disabled (orders in words then go
+  through the rules fast path). Set BROWSER_TEST_BASE_URL to test an already running server instead.
+- Screenshots of every test go to artifacts/screenshots/ (git-ignored).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); browser tests need Debian's chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("playwright for Python is not installed")
+    external = os.environ.get("BROWSER_TEST_BASE_URL")
+    if external:
+        yield external.rstrip("/")
+        return
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", LLM_BACKEND=os.environ.get("LLM_BACKEND", "disabled"))
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 40
+    while not _healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            log.close()
+            pytest.fail("server did not become healthy:\n" + log_path.read_text(errors="replace")[-3000:])
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server_url):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageErrors(list):
+    pass
+
+
+@pytest.fixture
+def page(browser, server_url, request):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
+    pg = ctx.new_page()
+    errors = PageErrors()
+    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    pg.errors = errors
+    pg.base = server_url
+    yield pg
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    try:
+        pg.screenshot(path=str(SHOTS / f"{name}.png"))
+    except Exception:
+        pass
+    ctx.close()
+
+
+def wait_game(pg, timeout=20000):
+    """Wait until the page received its welcome and at least one full state."""
+    pg.wait_for_function("() => window.__game && window.__game.room && window.__game.state.tick > 0 "
+                         "&& window.__game.state.units.length > 0", timeout=timeout)
+
+
+def have_chromium() -> bool:
+    return shutil.which("chromium") is not None or os.path.exists(CHROMIUM)

@@ -1,0 +1,201 @@
+"""End-to-end tests of the browser client against the real server (see conftest.py)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from .conftest import wait_game
+
+pytestmark = pytest.mark.browser
+
+
+def own(pg, kind):
+    return pg.evaluate(
+        "([kind]) => { const g = window.__game; const s = g.state;"
+        " return (kind === 'unit' ? s.units : s.buildings).filter(e => e.owner === g.playerId); }", [kind])
+
+
+def test_page_loads_without_console_errors(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    page.wait_for_timeout(1500)  # a few dozen deltas, a ping/pong, examples fetched
+    assert page.evaluate("() => window.__game.connected")
+    assert page.evaluate("() => window.__game.playerId") == 0
+    assert page.locator("#credits").inner_text().strip().isdigit()
+    assert page.locator("#latency").inner_text().strip() != ""  # ping/pong latency shown
+    assert page.locator("[data-build]").count() == 10
+    assert page.errors == [], page.errors
+
+
+def test_canvas_shows_map(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    page.wait_for_timeout(500)
+    stats = page.evaluate("""() => {
+        const c = document.getElementById('game-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let lit = 0, n = 0; const colors = new Set();
+        for (let i = 0; i < d.length; i += 4 * 97) {
+            n++;
+            if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
+            colors.add((d[i] >> 4) << 8 | (d[i + 1] >> 4) << 4 | (d[i + 2] >> 4));
+        }
+        return {lit: lit / n, colors: colors.size};
+    }""")
+    assert stats["lit"] > 0.1, stats      # the explored part of the map is drawn
+    assert stats["colors"] > 20, stats    # terrain, units and buildings, not a flat fill
+
+
+def test_select_unit_and_right_click_moves_it(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    units = [u for u in own(page, "unit") if u["type"] == "infantry"] or own(page, "unit")
+    u = units[0]
+    page.evaluate("([x, y]) => window.__game.centerOn(x, y)", [u["x"], u["y"]])
+    page.wait_for_timeout(200)
+    u = next(x for x in own(page, "unit") if x["id"] == u["id"])
+    p = page.evaluate("([x, y]) => window.__game.worldToScreen(x, y)", [u["x"], u["y"]])
+    page.mouse.click(p["x"], p["y"])
+    page.wait_for_function(f"() => window.__game.selection.includes({u['id']})", timeout=3000)
+    assert "1" in page.locator("#selection-info").inner_text() or page.locator("#selection-info").inner_text()
+    # a passable, explored tile 3-5 tiles away
+    dest = page.evaluate("""([ux, uy]) => {
+        const g = window.__game;
+        for (const r of [4, 3, 5]) for (let a = 0; a < 16; a++) {
+            const x = Math.floor(ux + r * Math.cos(a * Math.PI / 8)), y = Math.floor(uy + r * Math.sin(a * Math.PI / 8));
+            const s = g.worldToScreen(x + 0.5, y + 0.5), c = document.getElementById('game-canvas').getBoundingClientRect();
+            if (g.tileAt(x, y) === '.' && g.isExplored(x, y) && s.x > c.left + 20 && s.y > c.top + 20 && s.x < c.right - 20 && s.y < c.bottom - 20
+                && !g.state.buildings.some(b => x >= b.x && y >= b.y && x < b.x + b.w && y < b.y + b.h)) return {x: x + 0.5, y: y + 0.5};
+        }
+        return null; }""", [u["x"], u["y"]])
+    assert dest, "no free tile near the unit"
+    sp = page.evaluate("([x, y]) => window.__game.worldToScreen(x, y)", [dest["x"], dest["y"]])
+    page.mouse.click(sp["x"], sp["y"], button="right")
+    page.wait_for_function(
+        """([id, x0, y0]) => { const u = window.__game.state.units.find(u => u.id === id);
+            return u && Math.hypot(u.x - x0, u.y - y0) > 0.5; }""", arg=[u["id"], u["x"], u["y"]], timeout=10000)
+    moved = next(x for x in own(page, "unit") if x["id"] == u["id"])
+    assert math.hypot(moved["x"] - dest["x"], moved["y"] - dest["y"]) < math.hypot(u["x"] - dest["x"], u["y"] - dest["y"])
+    assert page.errors == [], page.errors
+
+
+def test_power_plant_is_built_through_the_sidebar(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    credits0 = int(page.locator("#credits").inner_text())
+    page.click('[data-build="power_plant"]')
+    assert page.evaluate("() => window.__game.mode && window.__game.mode.kind") == "place"
+    hq = next(b for b in own(page, "building") if b["type"] == "hq")
+    page.evaluate("([x, y]) => window.__game.centerOn(x, y)", [hq["x"] + 1.5, hq["y"] + 1.5])
+    page.wait_for_timeout(200)
+    # sweep the mouse over spots around the HQ until the ghost says the spot is legal
+    spot = None
+    for r in range(3, 9):
+        for dx in range(-r, r + 1):
+            for dy in (-r, r) if abs(dx) != r else range(-r, r + 1):
+                wx, wy = hq["x"] + 1.5 + dx, hq["y"] + 1.5 + dy
+                sp = page.evaluate("([x, y]) => window.__game.worldToScreen(x, y)", [wx, wy])
+                box = page.locator("#game-canvas").bounding_box()
+                if not (box["x"] + 20 < sp["x"] < box["x"] + box["width"] - 20 and box["y"] + 20 < sp["y"] < box["y"] + box["height"] - 20):
+                    continue
+                page.mouse.move(sp["x"], sp["y"])
+                gh = page.evaluate("() => window.__game.ghost")
+                if gh and gh["legal"]:
+                    spot = (sp, gh)
+                    break
+            if spot:
+                break
+        if spot:
+            break
+    assert spot, "no legal spot found for the power plant ghost"
+    sp, gh = spot
+    page.mouse.click(sp["x"], sp["y"])
+    page.wait_for_function(
+        "() => window.__game.state.buildings.some(b => b.type === 'power_plant' && b.owner === window.__game.playerId)",
+        timeout=5000)
+    pp = next(b for b in own(page, "building") if b["type"] == "power_plant")
+    assert (pp["x"], pp["y"]) == (gh["tx"], gh["ty"])
+    assert page.evaluate("() => window.__game.mode") is None
+    page.wait_for_function("() => Number(document.getElementById('credits').textContent) <= %d" % (credits0 - 300),
+                           timeout=5000)
+    # it completes (8 s of build time): power produced goes up
+    page.wait_for_function(
+        "() => window.__game.state.buildings.some(b => b.type === 'power_plant' && b.owner === window.__game.playerId && b.built >= 1)",
+        timeout=20000)
+    page.wait_for_timeout(300)
+    assert page.errors == [], page.errors
+
+
+def test_orders_in_words_build_a_tank(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    page.wait_for_selector("#nl-chips .chip", timeout=5000)  # examples from /api/nl/examples
+    page.fill("#nl-input", "build a tank")
+    page.press("#nl-input", "Enter")
+    entry = page.locator("#nl-log .nl-entry").last
+    assert "build a tank" in entry.locator(".nl-text").inner_text()
+    page.wait_for_function(
+        "() => { const e = [...document.querySelectorAll('#nl-log .nl-entry')].pop(); return e && e.dataset.status === 'done'; }",
+        timeout=30000)
+    assert entry.get_attribute("data-request-id")          # nl_ack arrived
+    text = entry.inner_text()
+    assert "Tank" in text, text                                # the understood action, in words
+    # a fresh base has no war factory: the order is understood but refused, with the reason shown
+    assert "refused" in text or "executed" in text, text
+    assert page.locator("#nl-input").input_value() == ""
+    assert page.errors == [], page.errors
+
+
+def test_switching_to_french_changes_the_ui(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    assert page.locator('[data-build="power_plant"] .bname').inner_text() == "Power Plant"
+    page.select_option("#lang-select", "fr")
+    assert page.locator('[data-build="power_plant"] .bname').inner_text() == "Centrale"
+    assert page.locator("#nl-send").inner_text() == "Envoyer"
+    assert page.locator("#new-game-btn").inner_text() == "Nouvelle partie"
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.locator("#nl-input").get_attribute("placeholder").startswith("Tapez")
+    page.wait_for_function("() => [...document.querySelectorAll('#nl-chips .chip')].length > 0", timeout=5000)
+    # the choice is kept across reloads
+    page.reload()
+    wait_game(page)
+    assert page.locator("#nl-send").inner_text() == "Envoyer"
+    page.select_option("#lang-select", "zh-TW")
+    assert page.locator("#nl-send").inner_text() == "送出"
+    assert page.errors == [], page.errors
+
+
+def test_reload_returns_to_the_same_room(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    room = page.evaluate("() => window.__game.room")
+    assert f"room={room}" in page.url
+    tick0 = page.evaluate("() => window.__game.state.tick")
+    ids0 = sorted(u["id"] for u in own(page, "unit"))
+    page.reload()
+    wait_game(page)
+    assert page.evaluate("() => window.__game.room") == room
+    assert page.evaluate("() => window.__game.playerId") == 0
+    assert page.evaluate("() => window.__game.state.tick") >= tick0
+    assert set(ids0) & {u["id"] for u in own(page, "unit")}
+    assert page.errors == [], page.errors
+
+
+def test_spectator_link_sees_everything_and_cannot_order(page, browser):
+    page.goto(page.base + "/")
+    wait_game(page)
+    room = page.evaluate("() => window.__game.room")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    spec = ctx.new_page()
+    try:
+        spec.goto(f"{page.base}/?room={room}&as=spectator")
+        wait_game(spec)
+        assert spec.evaluate("() => window.__game.role") == "spectator"
+        assert spec.evaluate("() => window.__game.playerId") is None
+        assert not spec.locator("#actions").is_visible()
+        owners = spec.evaluate("() => [...new Set(window.__game.state.buildings.map(b => b.owner))].sort()")
+        assert owners == [0, 1]
+    finally:
+        ctx.close()
