@@ -7,7 +7,7 @@ from .rules import BuildingType, UnitType
 class Unit:
     __slots__ = ("id", "type", "rule", "owner", "x", "y", "hp", "alive", "order", "target", "focus",
                  "dest", "amove", "path", "path_goal", "pending", "next_repath", "cd", "guard",
-                 "cargo", "hv", "hv_tile", "hv_wait", "flee_until", "stuck")
+                 "cargo", "hv", "hv_tile", "hv_wait", "flee_until", "stuck", "field")
 
     def __init__(self, uid: int, rule: UnitType, owner: int, x: float, y: float) -> None:
         self.id = uid
@@ -35,6 +35,7 @@ class Unit:
         self.hv_wait = 0
         self.flee_until = 0
         self.stuck = 0
+        self.field = -1               # goal tile of the shared field search this unit waits for
 
 
 class Building:

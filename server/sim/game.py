@@ -20,7 +20,7 @@ from . import mapgen
 from . import rules as R
 from .entities import Building, Player, Unit
 from .orders import DIRECTION_VECTORS, Action, Selection, Target, parse_action
-from .path import Grid, prune
+from .path import INF, FieldJob, Grid, prune
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,8 @@ class Game:
         self.buildings: dict[int, Building] = {}
         self._next_id = 1
         self._path_queue: deque[int] = deque()
+        self._fields: dict[int, FieldJob] = {}        # goal tile -> shared search (LRU by insertion)
+        self._field_wait: dict[int, list[int]] = {}   # goal tile -> unit ids waiting for it
         self._spans: dict[float, list[tuple[int, int]]] = {}
         if hq_sites is None:
             hq_sites = [mapgen.hq_site(width, height, 0), mapgen.hq_site(width, height, 1)]
@@ -604,6 +606,7 @@ class Game:
         u.amove = False
         u.path = []
         u.path_goal = None
+        u.field = -1
         if u.hv_tile >= 0:
             self.claims.pop(u.hv_tile, None)
             u.hv_tile = -1
@@ -629,7 +632,10 @@ class Game:
                 u.amove = order == "attack"
                 if u.type == "harvester" and order != "move":
                     u.order = "move"
-                self._request_path(u, (sx, sy), force=True)
+                if is_air or len(group) < 3:
+                    self._request_path(u, (sx, sy), force=True)
+                else:
+                    self._wait_field(u, (sx, sy), self._tile_of(point))
 
     def _slots(self, point: tuple[float, float], n: int, air: bool, sample: Unit) -> list[tuple[float, float]]:
         W, H = self.w, self.h
@@ -668,11 +674,90 @@ class Game:
             out.append(g)
         return [(j % W + 0.5, j // W + 0.5) for j in out[:n]]
 
+    def _tile_of(self, pt: tuple[float, float]) -> int:
+        x = min(self.w - 1, max(0, int(pt[0])))
+        y = min(self.h - 1, max(0, int(pt[1])))
+        return y * self.w + x
+
+    def _wait_field(self, u: Unit, goal: tuple[float, float], field_goal: int) -> None:
+        """Path ``u`` to ``goal`` along the shared search towards ``field_goal`` (one search per group)."""
+        u.path_goal = goal
+        u.path = []
+        u.next_repath = self.tick + R.REPATH_TICKS
+        if self._grid_dirty:
+            self._relabel()
+        if self.grid.segment_clear(u.x, u.y, goal[0], goal[1]):
+            u.path = [goal]
+            u.pending = False
+            u.field = -1
+            return
+        st = int(u.y) * self.w + int(u.x)
+        if self.grid.blocked[st]:
+            return
+        fg = self.grid.nearest_reachable(st, field_goal)
+        if fg is None:
+            return
+        u.pending = True
+        u.field = fg
+        job = self._fields.get(fg)
+        if job is not None and job.version != self.grid.version:
+            job = None
+            del self._fields[fg]
+        if job is not None and job.done:
+            self._path_from_field(u, job)
+            return
+        if job is None:
+            self._fields[fg] = FieldJob(self.grid, fg)
+            while len(self._fields) > 24:
+                del self._fields[next(iter(self._fields))]
+        self._field_wait.setdefault(fg, []).append(u.id)
+
+    def _path_from_field(self, u: Unit, job: FieldJob) -> None:
+        u.pending = False
+        u.field = -1
+        W = self.w
+        goal = u.path_goal
+        if goal is None:
+            u.path = []
+            return
+        st = int(u.y) * W + int(u.x)
+        tiles = job.descend(st)
+        if tiles is None:
+            u.path = []
+            return
+        gt = self._tile_of(goal)
+        if gt != job.goal:
+            leg = job.descend(gt)
+            if leg is None or job.dist[gt] == INF:
+                end = (job.goal % W + 0.5, job.goal // W + 0.5)
+            else:
+                back = [gt] + leg[:-1]
+                back.reverse()
+                # leave the shared route where the slot is in plain sight
+                cut = len(tiles)
+                for k in range(len(tiles) - 1, max(-1, len(tiles) - 8), -1):
+                    t = tiles[k]
+                    if self.grid.segment_clear(t % W + 0.5, t // W + 0.5, goal[0], goal[1]):
+                        cut = k + 1
+                        back = []
+                tiles = tiles[:cut] + back
+                end = goal
+        else:
+            end = goal
+        tiles = prune(tiles, W)
+        pts = [(t % W + 0.5, t // W + 0.5) for t in tiles]
+        if pts and self._tile_of(pts[-1]) == self._tile_of(end):
+            pts[-1] = end
+        else:
+            pts.append(end)
+        u.path = pts
+
     def _request_path(self, u: Unit, goal: tuple[float, float], force: bool = False) -> None:
         if not force and self.tick < u.next_repath:
             return
         u.next_repath = self.tick + R.REPATH_TICKS
         u.path_goal = goal
+        u.field = -1
         if u.rule.air:
             u.path = [goal]
             return
@@ -710,9 +795,10 @@ class Game:
         if g.segment_clear(u.x, u.y, end[0], end[1]):
             u.path = [end]
             return 1
-        tiles, n = g.astar(start, gt)
+        tiles, n = g.astar(start, gt, R.ASTAR_CAP)
         if tiles is None:
-            u.path = []
+            # a long or winding search: hand it to a resumable shared search instead
+            self._wait_field(u, goal, gt)
             return n
         tiles = prune(tiles, W)
         pts = [(t % W + 0.5, t // W + 0.5) for t in tiles]
@@ -901,7 +987,7 @@ class Game:
         if best is not None or not buildings or not hits_ground:
             return best
         for b in self.buildings.values():
-            if b.owner != p and b.alive:
+            if b.owner != p and b.alive and b.x - r <= x <= b.x + b.w + r and b.y - r <= y <= b.y + b.h + r:
                 d = b.dist2(x, y)
                 if mr2 <= d < bd and self._visible_to(p, b):
                     best, bd = b, d
@@ -1199,6 +1285,21 @@ class Game:
     # --- paths and movement
     def _paths(self) -> None:
         budget = R.PATH_BUDGET
+        if self._grid_dirty and (self._field_wait or self._path_queue):
+            self._relabel()
+        for fg in list(self._field_wait):
+            if budget <= 0:
+                break
+            job = self._fields.get(fg)
+            if job is None or job.version != self.grid.version:
+                job = self._fields[fg] = FieldJob(self.grid, fg)
+            if not job.done:
+                budget -= job.run(budget)
+            if job.done:
+                for uid in self._field_wait.pop(fg):
+                    u = self.units.get(uid)
+                    if u is not None and u.alive and u.pending and u.field == fg:
+                        self._path_from_field(u, job)
         q = self._path_queue
         while q and budget > 0:
             u = self.units.get(q.popleft())
@@ -1253,6 +1354,9 @@ class Game:
         pl = self.players[b.owner]
         if b.id in pl.sites:
             pl.sites.remove(b.id)
+        for other in self.players:
+            if b.id in other.seen and self._visible_to(other.id, b):
+                del other.seen[b.id]
         if not sold:
             self._event("building_lost", b.owner, building_type=b.type, id=b.id, x=b.x, y=b.y)
             self.effects.append({"kind": "explosion", "from": None, "x": b.cx, "y": b.cy, "tx": b.cx, "ty": b.cy})
@@ -1296,17 +1400,17 @@ class Game:
     def _update_fog(self) -> None:
         W, H = self.w, self.h
         ones = b"\x01" * W
-        per: list[list[tuple[float, float, float]]] = [[] for _ in self.players]
+        per: list[set[tuple[int, int, float]]] = [set() for _ in self.players]
         for u in self.units.values():
             if u.alive:
-                per[u.owner].append((u.x, u.y, u.rule.sight))
+                per[u.owner].add((int(u.x), int(u.y), u.rule.sight))
         for b in self.buildings.values():
             if b.alive:
-                per[b.owner].append((b.cx, b.cy, R.BUILDING_SIGHT + max(b.w, b.h) / 2 - 0.5))
+                per[b.owner].add((int(b.cx), int(b.cy), R.BUILDING_SIGHT + max(b.w, b.h) / 2 - 0.5))
+        memory = self.tick % R.FOG_MEMORY_PERIOD == 0
         for pl in self.players:
             vis = bytearray(self.npix)
-            for x, y, r in per[pl.id]:
-                cx, cy = int(x), int(y)
+            for cx, cy, r in sorted(per[pl.id]):
                 for dy, half in self._spans_for(r):
                     yy = cy + dy
                     if 0 <= yy < H:
@@ -1318,21 +1422,28 @@ class Game:
             pl.visible = vis
             pl.vis_int = int(vis.translate(_BITS)[::-1], 2) if self.npix else 0
             pl.explored |= pl.vis_int
-            # remember enemy buildings as last seen; forget those seen gone
-            for b in self.buildings.values():
-                if b.owner != pl.id and b.alive and self._visible_to(pl.id, b):
-                    pl.seen[b.id] = self._bdict(b, own=False)
-            for bid in [bid for bid, s in pl.seen.items() if bid not in self.buildings]:
-                s = pl.seen[bid]
-                if vis[s["y"] * W + s["x"]]:
-                    del pl.seen[bid]
-            for i in self.ore_tiles:
-                if vis[i]:
-                    a = int(self.ore[i] + 0.5) if self.ore[i] > 0 else 0
-                    if a != self.ore_max[i]:
-                        pl.seen_res[i] = a
-                    else:
-                        pl.seen_res.pop(i, None)
+            if memory:
+                self._remember(pl)
+
+    def _remember(self, pl: Player) -> None:
+        """Enemy buildings as last seen, and ore amounts as last seen (done every few ticks)."""
+        vis = pl.visible
+        W = self.w
+        for b in self.buildings.values():
+            if b.owner != pl.id and b.alive and self._visible_to(pl.id, b):
+                pl.seen[b.id] = self._bdict(b, own=False)
+        for bid in [bid for bid, s in pl.seen.items() if bid not in self.buildings]:
+            s = pl.seen[bid]
+            if vis[s["y"] * W + s["x"]]:
+                del pl.seen[bid]
+        ore, mx, seen_res = self.ore, self.ore_max, pl.seen_res
+        for i in self.ore_tiles:
+            if vis[i]:
+                a = int(ore[i] + 0.5) if ore[i] > 0 else 0
+                if a != mx[i]:
+                    seen_res[i] = a
+                elif i in seen_res:
+                    del seen_res[i]
 
     def _check_end(self) -> None:
         alive = [False] * NPLAYERS

@@ -20,12 +20,14 @@ class Grid:
         self.h = height
         self.blocked = blocked
         self.comp: list[int] = []
+        self.nb: list[tuple[tuple[int, float], ...]] = []
         self.version = 0
         self.relabel()
 
     def relabel(self) -> None:
-        """Label 8-connected (no corner cutting) components of passable tiles."""
+        """Rebuild neighbour lists and label 8-connected (no corner cutting) components."""
         W, H, b = self.w, self.h, self.blocked
+        self.nb = [tuple(self.neighbours(i)) if not b[i] else () for i in range(W * H)]
         comp = [-1] * (W * H)
         label = 0
         for s in range(W * H):
@@ -35,7 +37,7 @@ class Grid:
             dq = deque([s])
             while dq:
                 i = dq.popleft()
-                for j, _c in self.neighbours(i):
+                for j, _c in self.nb[i]:
                     if comp[j] < 0:
                         comp[j] = label
                         dq.append(j)
@@ -107,17 +109,18 @@ class Grid:
         """Tile indices from start (excluded) to goal (included); (path|None, expansions)."""
         if start == goal:
             return [], 0
-        W, b = self.w, self.blocked
+        W = self.w
+        nb = self.nb
         gx, gy = goal % W, goal // W
         openh: list[tuple[float, int]] = [(0.0, start)]
         g = {start: 0.0}
         came: dict[int, int] = {}
-        closed = set()
+        closed = bytearray(W * self.h)
         n = 0
         push, pop = heapq.heappush, heapq.heappop
         while openh:
             _f, i = pop(openh)
-            if i in closed:
+            if closed[i]:
                 continue
             if i == goal:
                 path = [i]
@@ -127,14 +130,13 @@ class Grid:
                 path.pop()
                 path.reverse()
                 return path, n
-            closed.add(i)
+            closed[i] = 1
             n += 1
             if n > max_expand:
                 return None, n
             gi = g[i]
-            x, y = i % W, i // W
-            for j, c in self.neighbours(i):
-                if j in closed:
+            for j, c in nb[i]:
+                if closed[j]:
                     continue
                 ng = gi + c
                 if ng < g.get(j, 1e18):
@@ -185,6 +187,66 @@ class Grid:
             if not (0 <= tx < W and 0 <= ty < H) or b[ty * W + tx]:
                 return False
         return tx == ex and ty == ey
+
+
+class FieldJob:
+    """A resumable reverse Dijkstra from one goal tile: one search shared by a whole group.
+
+    ``run(budget)`` expands at most ``budget`` tiles and may be resumed next tick;
+    once ``done``, ``descend(start)`` walks downhill to the goal in O(path length).
+    """
+    __slots__ = ("grid", "goal", "dist", "heap", "done", "version")
+
+    def __init__(self, grid: Grid, goal: int) -> None:
+        self.grid = grid
+        self.goal = goal
+        self.dist = [INF] * (grid.w * grid.h)
+        self.dist[goal] = 0.0
+        self.heap: list[tuple[float, int]] = [(0.0, goal)]
+        self.done = False
+        self.version = grid.version
+
+    def run(self, budget: int) -> int:
+        dist, heap, nb = self.dist, self.heap, self.grid.nb
+        pop, push = heapq.heappop, heapq.heappush
+        n = 0
+        while heap and n < budget:
+            d, i = pop(heap)
+            if d > dist[i]:
+                continue
+            n += 1
+            for j, c in nb[i]:
+                nd = d + c
+                if nd < dist[j]:
+                    dist[j] = nd
+                    push(heap, (nd, j))
+        if not heap:
+            self.done = True
+        return n
+
+    def descend(self, start: int) -> list[int] | None:
+        """Tiles from ``start`` (excluded) down to the goal (included); None if unreachable."""
+        dist, nb = self.dist, self.grid.nb
+        if dist[start] == INF:
+            return None
+        out = []
+        i = start
+        for _ in range(len(dist)):
+            if i == self.goal:
+                return out
+            best, bd = -1, INF
+            for j, c in nb[i]:
+                v = dist[j] + c
+                if v < bd:
+                    best, bd = j, v
+            if best < 0 or dist[best] >= dist[i]:
+                return None
+            out.append(best)
+            i = best
+        return None
+
+
+INF = float("inf")
 
 
 def prune(path: list[int], W: int) -> list[int]:

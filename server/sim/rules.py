@@ -138,7 +138,9 @@ DEFEND_RADIUS = 10.0           # defend_base: engage enemies this close to the H
 LEASH = 8.0                    # idle units chasing an attacker give up this far from their post
 SCAN_PERIOD = 4                # idle units look for targets every N ticks (staggered by id)
 REPATH_TICKS = ticks(1.0)      # a chasing unit recomputes its path at most this often
-PATH_BUDGET = 4000             # A* node expansions per tick, over all searches
+PATH_BUDGET = 1000             # path search expansions per tick, over all searches
+ASTAR_CAP = 300                # longer single searches become resumable shared (field) searches
+FOG_MEMORY_PERIOD = 5          # enemy buildings / ore amounts "as last seen" refreshed every N ticks
 DIRECTION_FRACTION = 1.0 / 3.0  # a direction target lies this fraction of the map away
 
 DEFAULT_WIDTH = 64
