@@ -19,7 +19,7 @@ _WORD = re.compile(r"[a-zà-ÿœæ]+")
 # Words that are French and (almost) never English.
 _FR_WORDS = frozenset("""
 le la les des du une un au aux et puis ou vers sur avec pour dans chez ce cette ces mon ma mes notre nos votre vos
-leur leurs tous toutes tout je tu il nous vous ils elles est sont moi toi lui qui que quoi quel quelle quels quelles
+leur leurs tes ton ta tes tous toutes tout je tu il nous vous ils elles est sont moi toi lui qui que quoi quel quelle quels quelles
 ensuite apres pas moins tres bien bonjour merci salut sil plait
 construis construisez construire construit batis batissez batir fabrique fabriquez fabriquer produis produisez
 produire entraine entrainez entrainer forme formez recrute recrutez cree creez creer lance lancez lancer

@@ -69,6 +69,17 @@ _add(LATIN, "launch|fire|use|drop|detonate|unleash|activate|trigger|"
 _add(LATIN, "give|give me|gimme|get|get me|want|need|i want|more|"
      "donne|donnez|donne moi|donnez moi|je veux|il me faut|on a besoin de", ("GIVE", ""))
 
+# third-person / plural forms ("les chars vont au nord")
+_add(LATIN, "construisent|fabriquent|produisent|entrainent|recrutent", ("V", "build"))
+_add(LATIN, "vont|partent|avancent|bougent|deplacent|se deplacent|foncent|marchent|volent|filent", ("V", "move"))
+_add(LATIN, "chargent|frappent|detruisent|assaillent|tirent", ("V", "attack"))
+_add(LATIN, "arretent|s arretent|stoppent|attendent|restent", ("V", "stop"))
+_add(LATIN, "protegent|gardent", ("V", "defend"))
+_add(LATIN, "reculent|se replient|replient|rentrent|reviennent|retournent|fuient", ("V", "retreat"))
+# "our base is under attack" is a call to defend, not to attack
+_add(LATIN, "under attack|being attacked|is attacked|are attacked|attacked|under fire|"
+     "attaquee|attaquees|attaques|est attaquee|sous le feu|on nous attaque|nous sommes attaques", ("V", "defend"))
+
 # ---------------------------------------------------------------- nouns (en, fr)
 _UNIT_WORDS = {
     "tank": "tank|tanks|armor|armour|armored|armoured|heavy tank|heavy tanks|light tank|light tanks|"
@@ -123,9 +134,9 @@ _add(LATIN, "nuke|nukes|nuclear|superweapon|super weapon|superweapons|missile|mi
      "arme ultime|frappe nucleaire|ogive|arme nucleaire", ("SW", ""))
 
 _DIRS = {
-    "north": "north|northward|northwards|northern|the north|top|nord|en haut|haut",
+    "north": "north|northward|northwards|northern|top|nord|en haut|haut",
     "south": "south|southward|southwards|southern|bottom|sud|en bas|bas",
-    "east": "east|eastward|eastwards|eastern|right|to the right|l est|vers l est|a l est|droite|a droite",
+    "east": "east|eastward|eastwards|eastern|right|to the right|est|droite",
     "west": "west|westward|westwards|western|left|to the left|ouest|l ouest|gauche|a gauche",
     "northeast": "northeast|north east|northeastern|top right|upper right|nord est|nordest|en haut a droite",
     "northwest": "northwest|north west|northwestern|top left|upper left|nord ouest|nordouest|en haut a gauche",
@@ -136,17 +147,17 @@ for _d, _w in _DIRS.items():
     _add(LATIN, _w, ("D", _d))
 
 _add(LATIN, "enemy base|enemy s base|enemys base|enemy bases|enemy hq|enemy headquarters|their base|their hq|"
-     "enemy camp|enemy buildings|enemy structures|opponent base|opponent s base|hostile base|the enemy base|"
+     "enemy camp|enemy buildings|enemy structures|opponent base|opponent s base|hostile base|"
      "base of the enemy|enemy compound|enemy outpost|"
      "base ennemie|bases ennemies|base adverse|base de l ennemi|base des ennemis|qg ennemi|camp ennemi|"
      "batiments ennemis|leur base|base de l adversaire|quartier general ennemi", ("P", "enemy_base"))
-_add(LATIN, "home|base|our base|my base|hq|headquarters|main base|home base|the base|rally point|"
+_add(LATIN, "home|base|our base|my base|hq|headquarters|main base|home base|rally point|"
      "notre base|ma base|maison|qg|quartier general|a la maison|la base", ("P", "home"))
 _add(LATIN, "ore|ore field|ore fields|gems|gem|minerals|resources|crystals|ore patch|mining area|tiberium|"
      "minerai|minerais|gisement|gisements|champ de minerai|champs de minerai|gemmes|ressources|la mine",
      ("P", "ore"))
 _add(LATIN, "nearest enemy|closest enemy|nearest enemies|closest enemies|nearby enemies|nearby enemy|enemy|"
-     "enemies|the enemy|foe|foes|hostiles|opponent|opponents|enemy units|enemy forces|enemy army|"
+     "enemies|foe|foes|hostiles|opponent|opponents|enemy units|enemy forces|enemy army|"
      "enemy unit|"
      "ennemi le plus proche|l ennemi le plus proche|ennemis les plus proches|le plus proche|l ennemi|"
      "adversaire|adversaires|unites ennemies|forces ennemies", ("P", "nearest_enemy"))
@@ -159,7 +170,7 @@ _add(LATIN, "all|every|everyone|everybody|everything|all units|all forces|whole 
      "forces|toutes les forces|toutes nos unites|toutes mes unites|nos unites|mes unites", ("ALL", ""))
 
 _NUMS = {
-    1: "one|single|another|un|une|seul|seule", 2: "two|some|couple|a couple|a couple of|pair|a pair of|deux",
+    1: "one|single|another|un|une|seul|seule", 2: "two|couple|a couple|a couple of|pair|a pair of|deux",
     3: "three|few|a few|several|trois|quelques|plusieurs", 4: "four|quatre", 5: "five|cinq",
     6: "six", 7: "seven|sept", 8: "eight|huit", 9: "nine|neuf", 10: "ten|dix|une dizaine de|dizaine",
     11: "eleven|onze", 12: "twelve|dozen|a dozen|douze|une douzaine de|douzaine", 13: "thirteen|treize",
@@ -200,6 +211,7 @@ _add(ZH, "停止|停下|停|待命|原地待命|別動|不要動|暫停|住手|�
 _add(ZH, "採礦|採集|挖礦|開採|收集|採|挖|收割|採資源|採收", ("V", "harvest"))
 _add(ZH, "防守|防禦|保護|守衛|守住|守|保衛|駐守|護衛|回防|防衛|鎮守|堅守", ("V", "defend"))
 _add(ZH, "撤退|後退|撤回|撤離|回家|回來|回|退回|退|返回|撤|全線撤退|逃跑|回城|回到", ("V", "retreat"))
+_add(ZH, "被攻擊|遭到攻擊|受到攻擊|遇襲|被襲擊|被打|遭受攻擊|被偷襲", ("V", "defend"))
 _add(ZH, "發射|施放|啟動|使用|動用|丟|投放|釋放|扔", ("V", "launch"))
 _add(ZH, "給|給我|我要|要|需要|我需要|來|再來", ("GIVE", ""))
 
@@ -236,6 +248,11 @@ _add(ZH, "全軍|所有單位|全部|所有部隊|全體|大家|所有人|所有
      "我方單位|我方部隊|我軍|全隊|各單位", ("ALL", ""))
 _add(ZH, "不要|別|不准|不許|勿|禁止|不用|不必|取消", ("NEG", ""))
 _add(ZH, "，|,|。|；|;|、|然後|再|並且|並|接著|之後|隨後|和|與|跟|及|同時|！|!|後|以後|還有|另外|順便|也", ("SEP", ""))
+
+# A phrase that starts with a filler word would swallow the start of a longer phrase
+# ("the enemy" + "enemy headquarters", "la base" + "base ennemie"): fillers are skipped anyway.
+for _k in [k for k in LATIN if " " in k and LATIN.get(k.split()[0], ("",))[0] == "NOP"]:
+    del LATIN[_k]
 
 ZH_MAXLEN = max(len(k) for k in ZH)
 LATIN_MAXLEN = max(len(k.split()) for k in LATIN)

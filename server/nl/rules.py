@@ -453,6 +453,9 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
     return None
 
 
+_UNIT_VERBS = ("move", "attack", "stop", "harvest", "defend", "retreat")
+
+
 def _interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool]:
     """(actions, vocab count, any clause failed, all meaningful clauses negated)."""
     clauses = [_build_clause(p) for p in _split(items)]
@@ -476,6 +479,12 @@ def _interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool]:
         nxt = clauses[i + 1]
         if c.target is None and c.verb in ("move",) and nxt.target is not None and nxt.verb in (None, c.verb):
             c.target = nxt.target
+    # "tanks go east then attack": a unit order without a selection keeps the previous one's units
+    for i in range(1, len(clauses)):
+        c, before = clauses[i], clauses[i - 1]
+        if (c.verb in _UNIT_VERBS and not c.units and not c.all_sel and not c.buildings
+                and before.verb in _UNIT_VERBS and (before.units or before.all_sel)):
+            c.units, c.all_sel = [list(u) for u in before.units], before.all_sel
     actions: list[dict] = []
     failed = False
     negs = 0
