@@ -176,6 +176,8 @@ class Room:
         self.bot_refused = 0
         self._prev_views: dict[int | str, dict[str, Any]] = {}
         self.periodic: list[tuple[int, Callable[["Room"], None]]] = []
+        # When each seat last asked the model for an analysis (the web layer rate-limits with it).
+        self.last_model_analysis: dict[int | None, float] = {}
 
     # --- seats and clients ---------------------------------------------------
 

@@ -28,6 +28,7 @@ class NLJob:
     player: int | None
     lang: str | None
     owner: Any = None  # the WebSocket client that asked, for per-client limits
+    translated: bool = False  # the translation is done (execution may still be waiting for the tick)
     created: float = field(default_factory=time.monotonic)
     final: dict[str, Any] | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -62,6 +63,8 @@ class NLJobs:
         holder["job"] = job
         self.jobs[job.request_id] = job
         self.sent += 1
+        if early or answer.get("status") in FINISHED:
+            job.translated = True
         if early:
             asyncio.get_running_loop().create_task(self._finish(job, early[0]))
         elif answer.get("status") in FINISHED:
@@ -71,6 +74,7 @@ class NLJobs:
     async def _finish(self, job: NLJob, answer: dict[str, Any]) -> None:
         if job.final is not None:
             return
+        job.translated = True
         final = dict(answer)
         try:
             if job.room is not None and job.player is not None and final.get("status") == "completed":
@@ -119,5 +123,6 @@ class NLJobs:
             del self.jobs[rid]
         return len(old)
 
-    def pending_for(self, predicate: Callable[[NLJob], bool]) -> int:
-        return sum(1 for j in self.jobs.values() if j.final is None and predicate(j))
+    def waiting_for_model(self, predicate: Callable[[NLJob], bool]) -> int:
+        """Jobs whose translation is not done yet (the model's queue), among those matching."""
+        return sum(1 for j in self.jobs.values() if not j.translated and predicate(j))

@@ -7,6 +7,7 @@ is the only writer of states."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -153,7 +154,7 @@ class Session:
             answer: dict[str, Any] = {"type": "command_result", "ok": result.ok, "tick": self.room.game.tick}
             if result.error:
                 answer["error"] = result.error
-            code = (result.info or {}).get("code") if getattr(result, "info", None) else None
+            code = (result.info or {}).get("code") if not result.ok else None
             if code:
                 answer["code"] = code
             if ref is not None:
@@ -168,7 +169,7 @@ class Session:
             return
         jobs = self.app[keys.NL_JOBS]
         client, room = self.client, self.room
-        if jobs.pending_for(lambda j: j.owner is client) >= self.settings.nl_max_per_client:
+        if jobs.waiting_for_model(lambda j: j.owner is client) >= self.settings.nl_max_per_client:
             self.client.push(protocol.error_message("too many orders waiting for the model: wait a moment",
                                                     msg.ref))
             return
@@ -237,8 +238,10 @@ def request_analysis(app: web.Application, room: Room, player: int | None, lang:
     send({"type": "analysis", "source": "heuristic", "text": heuristic_analysis(view, lang), "lang": lang,
           "tick": room.game.tick})
     analyst = app[keys.ANALYST]
-    if analyst is None:
-        return
+    now = time.monotonic()
+    if analyst is None or now - room.last_model_analysis.get(player, -1e9) < app[keys.SETTINGS].analysis_min_interval_s:
+        return  # the heuristic answers; the model is asked at most every ANALYSIS_MIN_INTERVAL_S
+    room.last_model_analysis[player] = now
 
     def on_done(result: dict[str, Any]) -> None:
         text = result.get("text")
