@@ -1014,6 +1014,8 @@ class Game:
             t = None
         if t is not None and not self._visible_to(u.owner, t) and not (
                 u.focus == t.id and isinstance(t, Building)):
+            if u.focus == t.id and (u.path or u.pending):
+                return  # out of sight: keep walking to where it was last seen
             t = None
         if t is None and u.target is not None:
             # target gone: explicit attack ends, attack-move/defend resume, idle units go back
