@@ -215,7 +215,10 @@ export class Input {
       const r = g.canvas.getBoundingClientRect();
       const b = g.dragBox;
       g.dragBox = null;
-      const ids = this.unitsInScreenRect(b.x0 + r.left, b.y0 + r.top, b.x1 + r.left, b.y1 + r.top);
+      let ids = this.unitsInScreenRect(b.x0 + r.left, b.y0 + r.top, b.x1 + r.left, b.y1 + r.top);
+      // like Red Alert: a box over an army leaves the harvesters alone
+      const combat = ids.filter((id) => g.store.units.get(id).type !== "harvester");
+      if (combat.length) ids = combat;
       if (!d.shift) g.selection.clear();
       for (const id of ids) g.selection.add(id);
       g.panels.onSelection();

@@ -128,7 +128,9 @@ class Client {
       case "nl_result": return this.panels.nl.onResult(m);
       case "analysis": return this.panels.advisor.onAnalysis(m);
       case "pong": return this.panels.setLatency(this.conn.latency);
+      case "nl_cancelled": return this.panels.nl.onCancelled(m);
       case "error":
+        if (this.panels.nl.onError(m)) return;
         if (m.code === "unknown_room") {
           // the room is gone (closed after its grace period): start a fresh game
           this.panels.feed(t("unknown_room"), "warn");

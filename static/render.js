@@ -25,6 +25,7 @@ export class Renderer {
     this.fogKey = null;
     this.effects = [];
     this.markers = [];              // move/attack order markers
+    this.pings = [];                // minimap alerts
     this.headings = new Map();      // unit id -> [angle, lastX, lastY]
     this.clockOffset = null;        // local ms - tick * 50
     this.lastMinimap = 0;
@@ -191,6 +192,9 @@ export class Renderer {
 
   addMarker(x, y, kind, now) { this.markers.push({ x, y, kind, t0: now }); }
 
+  /** A pulsing ring on the minimap (e.g. where we are under attack). */
+  addPing(x, y, color = "#f87171") { this.pings.push({ x, y, color, t0: performance.now() }); }
+
   // ---------- frame ----------
   draw(now) {
     const g = this.game, s = g.store, ctx = this.ctx;
@@ -254,12 +258,13 @@ export class Renderer {
         }
       }
       ctx.save(); ctx.translate(X, Y);
+      if (u.type === "infantry") ctx.scale(1.25, 1.25);
       drawUnit(ctx, u.type, u.owner, ang, now, turret);
       ctx.restore();
     }
 
-    // effects under fog (they happen in visible areas)
-    this._drawEffects(ctx, now, pos);
+    // effects under fog (they happen in visible areas); the superweapon strike is drawn above it
+    this._drawEffects(ctx, now, false);
 
     // fog
     if (!g.isSpectator) {
@@ -303,6 +308,7 @@ export class Renderer {
       ctx.beginPath(); ctx.ellipse(m.x * TILE, m.y * TILE, 12 * (1 - k) + 3, (12 * (1 - k) + 3) * 0.6, 0, 0, Math.PI * 2); ctx.stroke();
     }
 
+    this._drawEffects(ctx, now, true);
     this._drawGhost(ctx);
     ctx.restore();
 
@@ -374,12 +380,13 @@ export class Renderer {
     ctx.stroke();
   }
 
-  _drawEffects(ctx, now, pos) {
+  _drawEffects(ctx, now, strikes) {
     const keep = [];
     for (const e of this.effects) {
       const k = (now - e.t0) / e.dur;
       if (k >= 1) continue;
       keep.push(e);
+      if ((e.kind === "strike") !== strikes) continue;
       const X = e.x * TILE, Y = e.y * TILE;
       const TX = (e.tx ?? e.x) * TILE, TY = (e.ty ?? e.y) * TILE;
       if (e.kind === "shot") {
@@ -425,7 +432,6 @@ export class Renderer {
       }
     }
     this.effects = keep;
-    void pos;
   }
 
   _drawGhost(ctx) {
@@ -470,6 +476,14 @@ export class Renderer {
     // effects pings
     for (const e of this.effects) {
       if (e.kind === "strike") { m.strokeStyle = "#fde047"; m.beginPath(); m.arc(e.x * sx, e.y * sy, 3 * sx, 0, Math.PI * 2); m.stroke(); }
+    }
+    const now = performance.now();
+    this.pings = this.pings.filter((p) => now - p.t0 < 3000);
+    for (const p of this.pings) {
+      const k = ((now - p.t0) % 1000) / 1000;
+      m.strokeStyle = p.color; m.globalAlpha = 1 - k; m.lineWidth = 2;
+      m.beginPath(); m.arc(p.x * sx, p.y * sy, 3 + k * 12, 0, Math.PI * 2); m.stroke();
+      m.globalAlpha = 1;
     }
     m.strokeStyle = "#f8fafc"; m.lineWidth = 1;
     m.strokeRect(g.camera.x / TILE * sx + 0.5, g.camera.y / TILE * sy + 0.5, this.w / TILE * sx, this.h / TILE * sy);

@@ -222,6 +222,9 @@ export class Panels {
     const what = t(m.unit_type || m.building_type || m.kind);
     const mine = m.player === undefined || m.player === null || m.player === g.playerId || m.owner === g.playerId;
     const st = g.stats;
+    if (typeof m.x === "number" && typeof m.y === "number" && ["under_attack", "building_lost", "unit_lost", "superweapon_launched"].includes(m.kind)) {
+      g.renderer.addPing(m.x, m.y, m.kind === "superweapon_launched" ? "#fde047" : "#f87171");
+    }
     switch (m.kind) {
       case "unit_lost": st.unitsLost++; this.feed(t("ev_unit_lost", { what }), "bad"); break;
       case "unit_ready": st.unitsBuilt++; this.feed(t("ev_unit_ready", { what }), "good"); break;
@@ -385,6 +388,7 @@ class NLPanel {
     this.byRef = new Map();
     this.byReq = new Map();
     this.lastTick = 0;
+    this.tabId = Math.random().toString(36).slice(2, 8);
     $("nl-form").addEventListener("submit", (e) => { e.preventDefault(); this.submit(); });
   }
 
@@ -393,7 +397,7 @@ class NLPanel {
     const text = (textArg ?? input.value).trim();
     if (!text) return;
     input.value = "";
-    const ref = "nl" + this.g.nextRef++;
+    const ref = `nl-${this.tabId}-${this.g.nextRef++}`;  // unique across tabs seated as the same player
     const entry = { ref, text, t0: performance.now(), status: "sent", requestId: null, result: null };
     this.entries.push(entry);
     this.byRef.set(ref, entry);
@@ -423,6 +427,21 @@ class NLPanel {
     e.result = m;
     e.tDone = performance.now();
     this.render(e);
+  }
+
+  /** A server `error` answering one of our orders in words (e.g. too many waiting). Returns true if handled. */
+  onError(m) {
+    const e = m.ref != null && this.byRef.get(m.ref);
+    if (!e) return false;
+    e.status = "failed";
+    e.result = { status: "failed", message: m.error, actions: [] };
+    this.render(e);
+    return true;
+  }
+
+  onCancelled(m) {
+    const e = this.byReq.get(m.request_id);
+    if (e && m.ok && e.status !== "done") { e.status = "done"; e.result = { status: "cancelled", actions: [] }; this.render(e); }
   }
 
   tick(now) {
@@ -461,6 +480,11 @@ class NLPanel {
     const head = el("div", { class: "nl-head" }, el("span", { class: "nl-text", text: "› " + e.text }),
       src ? el("span", { class: "badge src-" + src, text: (src === "llm" ? "✦ " : "") + t("nl_src_" + src) }) : null,
       el("span", { class: "nl-status", text: this.statusText(e) }));
+    if (e.status === "thinking" && e.requestId) {
+      const x = el("button", { class: "qcancel", type: "button", title: t("cancel"), text: "✕" });
+      x.addEventListener("click", () => this.g.conn.send({ type: "cancel_nl", request_id: e.requestId }));
+      head.append(x);
+    }
     n.append(head);
     if (r) {
       const acts = r.actions || [];
