@@ -199,3 +199,73 @@ def test_spectator_link_sees_everything_and_cannot_order(page, browser):
         assert owners == [0, 1]
     finally:
         ctx.close()
+
+
+SOCKET_SPY = """
+(() => {
+  const Orig = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends Orig {
+    constructor(...args) { super(...args); window.__sockets.push(this); }
+  };
+})();
+"""
+
+
+def test_reconnects_on_its_own_to_the_same_room_and_side(page):
+    page.add_init_script(SOCKET_SPY)
+    page.goto(page.base + "/")
+    wait_game(page)
+    room = page.evaluate("() => window.__game.room")
+    page.evaluate("() => window.__sockets[window.__sockets.length - 1].close()")
+    page.wait_for_function("() => document.getElementById('conn').dataset.status !== 'open'", timeout=3000)
+    page.wait_for_function("() => window.__sockets.length >= 2 && window.__game.connected", timeout=15000)
+    url = page.evaluate("() => window.__sockets[window.__sockets.length - 1].url")
+    assert f"room={room}" in url and "token=" in url, url
+    wait_game(page)
+    assert page.evaluate("() => window.__game.room") == room
+    assert page.evaluate("() => window.__game.playerId") == 0
+    assert page.locator("#conn").get_attribute("data-status") == "open"
+    assert page.errors == [], page.errors
+
+
+def test_state_store_applies_deltas_and_detects_a_gap(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    r = page.evaluate("""async () => {
+        const { GameState, decodeMask } = await import('/static/state.js');
+        const s = new GameState();
+        s.setMap({width: 4, height: 2, tiles: '..o.~~..'});
+        const mask = btoa(String.fromCharCode(0b00000101));          // tiles 0 and 2
+        s.applyFull({tick: 10, player: {id: 0, credits: 5}, units: [{id: 1, x: 1, y: 1}, {id: 2, x: 0, y: 0}],
+                     buildings: [], explored: mask, visible: mask, resources: {}, effects: [], game_over: null}, 0);
+        const fx = s.applyDelta({tick: 11, base: 10, units: {set: [{id: 1, x: 2, y: 1}, {id: 3, x: 3, y: 1}], del: [2]},
+                                 buildings: {set: [], del: []}, resources: {'2': 0}, effects: [{kind: 'shot'}]}, 50);
+        const gap = s.applyDelta({tick: 13, base: 12, units: {set: [], del: [1]}}, 100);
+        return {fx: fx.length, tick: s.tick, ids: [...s.units.keys()].sort(), x1: s.units.get(1).x,
+                credits: s.player.credits, explored: [0, 1, 2].map(i => s.isExplored(i, 0)), tile2: s.tileAt(2, 0),
+                gap, hist: s.history.length, mask: Array.from(decodeMask(mask, 8))};
+    }""")
+    assert r["fx"] == 1 and r["tick"] == 11
+    assert r["ids"] == [1, 3] and r["x1"] == 2
+    assert r["credits"] == 5                      # "player" absent from the delta: unchanged
+    assert r["explored"] == [True, False, True]
+    assert r["tile2"] == "."                      # mined-out ore
+    assert r["gap"] is None                       # base 12 != 11: the client must ask a snapshot
+    assert r["hist"] == 2
+    assert r["mask"] == [1, 0, 1, 0, 0, 0, 0, 0]
+
+
+def test_new_game_with_a_difficulty(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    room = page.evaluate("() => window.__game.room")
+    page.select_option("#difficulty-select", "hard")
+    with page.expect_navigation():
+        page.click("#new-game-btn")
+    wait_game(page)
+    new_room = page.evaluate("() => window.__game.room")
+    assert new_room and new_room != room
+    assert f"room={new_room}" in page.url
+    assert page.locator("#difficulty-select").input_value() == "hard"  # from welcome.difficulty
+    assert page.errors == [], page.errors
