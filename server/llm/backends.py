@@ -54,6 +54,7 @@ class GenParams:
     grammar: str | None = None
     temperature: float = 0.0
     deadline: float = float("inf")  # time.monotonic() value
+    prefix_only: bool = False  # only get the task's prefix evaluated and cached (ModelWorker.prime)
 
 
 @dataclass
@@ -138,10 +139,12 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, settings: LLMSettings, prefix_cache_mode: str = "seq") -> None:
+    def __init__(self, settings: LLMSettings, prefix_cache_mode: str | None = None) -> None:
         self.settings = settings
         self.model_path = settings.resolved_model_path()
-        self.prefix_cache_mode = prefix_cache_mode
+        self.prefix_cache_mode = prefix_cache_mode or settings.prefix_cache
+        if self.prefix_cache_mode not in ("seq", "full", "off"):
+            raise ValueError(f"unknown prefix_cache mode {self.prefix_cache_mode!r}")
         self._llm: Any = None
         self._llama_cpp: Any = None
         self._template = ChatTemplate(None)
@@ -163,7 +166,9 @@ class LocalBackend:
         check_gguf(self.model_path)
         with _GUARD:
             if _live_owner is not None:
-                raise ModelAlreadyLoaded("a llama model is already loaded in this process; refusing a second one")
+                raise ModelAlreadyLoaded(
+                    "a llama model is already loaded in this process; refusing a second one"
+                )
             _live_owner = self  # reserved before the (slow) load: two loads can never overlap
         try:
             import llama_cpp
@@ -265,6 +270,8 @@ class LocalBackend:
 
     def _save_prefix(self, key: tuple[str, str]) -> None:
         llm, lc = self._llm, self._llama_cpp
+        if self.prefix_cache_mode == "off":
+            return
         if self.prefix_cache_mode == "full":
             state: Any = llm.save_state()
             size = len(state.llama_state) + state.scores.nbytes
@@ -326,7 +333,7 @@ class LocalBackend:
             llm._ctx.kv_cache_seq_rm(-1, 0, -1)
             common = 0
         llm.n_tokens = common
-        chunk = 64
+        chunk = 128
         for i in range(common, n, chunk):
             llm.eval(toks[i : i + chunk])
             if i + chunk < n and should_stop():
@@ -367,6 +374,10 @@ class LocalBackend:
         if prepared is None:
             return GenResult("", "interrupted", 0, prompt_len, 0, "", {"prefix_ms": (t_prefix - t0) * 1e3})
         how, evaluated = prepared
+        if params.prefix_only:
+            t_end = time.perf_counter()
+            timings = {"prefix_ms": (t_prefix - t0) * 1e3, "total_ms": (t_end - t0) * 1e3}
+            return GenResult("", "stop", 0, len(prefix), evaluated, how, timings)
         evaluated += len(suffix)  # at most: generate() also reuses a live copy of the same user text
         out: list[int] = []
         stop = "length"
@@ -450,6 +461,8 @@ class RemoteBackend:
         return {"model": self.settings.remote_model or None, "remote_url": self.base}
 
     def generate(self, params: GenParams, should_stop: ShouldStop) -> GenResult:
+        if params.prefix_only:  # the server keeps its own prompt cache
+            return GenResult("", "stop")
         t0 = time.perf_counter()
         s = self.settings
         payload: dict[str, Any] = {
@@ -498,7 +511,10 @@ class RemoteBackend:
                     break
                 obj = json.loads(data)
                 choice = (obj.get("choices") or [{}])[0]
-                piece = (choice.get("delta") or {}).get("content") if "delta" in choice else choice.get("text")
+                if "delta" in choice:
+                    piece = (choice.get("delta") or {}).get("content")
+                else:
+                    piece = choice.get("text")
                 if piece:
                     if t_first is None:
                         t_first = time.perf_counter()

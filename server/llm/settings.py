@@ -51,6 +51,8 @@ class LLMSettings:
     model_path: str = _d("", "GGUF file for the local backend; empty = the embedded SmolLM2 model")
     n_threads: int = _d(1, "CPU threads used to generate tokens")
     n_threads_batch: int = _d(1, "CPU threads used to evaluate prompts")
+    nice: int = _d(5, "niceness added to the worker thread (and the llama.cpp threads it starts), so "
+                   "the game tick wins the CPU when they compete; 0 = same priority")
     n_ctx: int = _d(2048, "context window in tokens (prefix + user text + answer)")
     n_batch: int = _d(256, "prompt tokens evaluated per llama_decode call")
     use_mmap: bool = _d(True, "map the model file instead of reading it into memory")
@@ -65,6 +67,9 @@ class LLMSettings:
     max_tokens_limit: int = _d(512, "hard cap on any request's max_tokens")
     load_timeout_s: float = _d(120.0, "remote backend: seconds to wait for the server at start")
     prefix_cache_size: int = _d(8, "evaluated task prefixes kept in memory (LRU)")
+    prefix_cache: str = _d("seq", "how task prefixes are kept: seq (KV copy of the prefix, "
+                           "llama_state_seq_*), full (Llama.save_state/load_state), off (re-evaluate "
+                           "when the task changes)")
     warmup: bool = _d(True, "run one short generation right after loading")
     max_preemptions: int = _d(20, "times a request may be interrupted by a more urgent one "
                               "before it is no longer preempted")

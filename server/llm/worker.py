@@ -63,6 +63,7 @@ class LLMRequest:
     temperature: float = 0.0
     replace_key: str | None = None
     on_done: OnDone | None = None
+    prefix_only: bool = False
     seq: int = 0
     status: str = PENDING
     text: str = ""
@@ -101,6 +102,7 @@ class LLMRequest:
             "stop": self.stop,
             "preemptions": self.preemptions,
             "replace_key": self.replace_key,
+            "prefix_only": self.prefix_only,
             "timings": dict(self.timings),
         }
 
@@ -181,6 +183,37 @@ class ModelWorker:
         called on the event loop when the request ends, whatever the ending.
         Raises QueueFull when ``max_queue`` requests are already pending.
         """
+        return self._submit(task, system, user, grammar=grammar, max_tokens=max_tokens, priority=priority,
+                            timeout_s=timeout_s, replace_key=replace_key, on_done=on_done,
+                            temperature=temperature)
+
+    def prime(self, task: str, system: str, *, priority: int = 20, timeout_s: float = 120.0,
+              on_done: OnDone | None = None) -> str:
+        """Queue the evaluation of a task's prefix alone, so its first real request
+        does not pay for it (a 450-token prefix takes seconds on one core).
+
+        Runs at low priority (any request preempts it); the request completes with
+        empty text. A pending prime of the same task is replaced.
+        """
+        return self._submit(task, system, "", grammar=None, max_tokens=1, priority=priority,
+                            timeout_s=timeout_s, replace_key=f"\x00prime:{task}", on_done=on_done,
+                            prefix_only=True)
+
+    def _submit(
+        self,
+        task: str,
+        system: str,
+        user: str,
+        *,
+        grammar: str | None,
+        max_tokens: int | None,
+        priority: int,
+        timeout_s: float | None,
+        replace_key: str | None,
+        on_done: OnDone | None,
+        temperature: float = 0.0,
+        prefix_only: bool = False,
+    ) -> str:
         s = self.settings
         if max_tokens is None:
             max_tokens = s.default_max_tokens
@@ -204,6 +237,7 @@ class ModelWorker:
             temperature=float(temperature),
             replace_key=replace_key,
             on_done=on_done,
+            prefix_only=prefix_only,
         )
         req.deadline = time.monotonic() + req.timeout_s
         done: list[LLMRequest] = []
@@ -219,7 +253,9 @@ class ModelWorker:
                 victims = []
                 if replace_key is not None:
                     victims = [
-                        r for r in self._requests.values() if r.status == PENDING and r.replace_key == replace_key
+                        r
+                        for r in self._requests.values()
+                        if r.status == PENDING and r.replace_key == replace_key
                     ]
                 if self._n_pending - len(victims) >= s.max_queue:
                     raise QueueFull(f"{self._n_pending} requests pending (max_queue={s.max_queue})")
@@ -454,8 +490,20 @@ class ModelWorker:
             self._deliver(r)
 
     # ------------------------------------------------------- worker thread
+    def _lower_priority(self) -> None:
+        """Make this thread (and threads it starts later, which inherit it) yield to the game."""
+        nice = self.settings.nice
+        if nice <= 0 or not hasattr(os, "setpriority"):
+            return
+        try:
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+        except OSError as exc:  # not fatal: only smoothness is at stake
+            log.warning("could not lower the model thread priority: %s", exc)
+
     def _run(self) -> None:
         try:
+            self._lower_priority()
             if self._load():
                 self._warm_up()
             while True:
@@ -575,6 +623,7 @@ class ModelWorker:
             grammar=req.grammar,
             temperature=req.temperature,
             deadline=req.deadline,
+            prefix_only=req.prefix_only,
         )
         result: GenResult | None = None
         error: str | None = None

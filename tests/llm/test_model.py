@@ -174,3 +174,12 @@ async def test_a_second_model_in_the_process_is_refused(worker: ModelWorker) -> 
     assert process_loads() == loads
     other.close()
     assert worker.state == "ready" and model_in_process(), "the refused worker must not free the live model"
+
+
+async def test_prime_evaluates_a_prefix_ahead_of_its_first_request(worker: ModelWorker) -> None:
+    system = ORDER_SYSTEM + " Primed variant."
+    p = await worker.wait(worker.prime("primed", system), 60)
+    assert p is not None and p["status"] == "completed" and p["text"] == "" and p["prefix"] == "evaluated"
+    await worker.wait(worker.submit("other", ANALYSIS_SYSTEM, "hi", max_tokens=2), 30)
+    snap = await worker.wait(worker.submit("primed", system, "attack", max_tokens=3), 30)
+    assert snap is not None and snap["status"] == "completed" and snap["prefix"] == "cache"

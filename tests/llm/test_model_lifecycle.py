@@ -40,7 +40,7 @@ async def test_not_a_gguf_file_fails_cleanly(tmp_path) -> None:  # type: ignore[
     w.close()
 
 
-async def test_truncated_gguf_fails_cleanly(tmp_path, model_path: str) -> None:  # type: ignore[no-untyped-def]
+async def test_truncated_gguf_fails_cleanly(tmp_path, model_path) -> None:  # type: ignore[no-untyped-def]
     """A GGUF header followed by garbage reaches llama.cpp, whose error must not escape."""
     cut = tmp_path / "cut.gguf"
     with open(model_path, "rb") as fh:

@@ -164,7 +164,8 @@ async def test_remote_against_llama_cpp_server(model_path: str) -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
     )
     try:
-        w = ModelWorker(LLMSettings(backend="remote", remote_url=f"http://127.0.0.1:{port}", load_timeout_s=60))
+        url = f"http://127.0.0.1:{port}"
+        w = ModelWorker(LLMSettings(backend="remote", remote_url=url, load_timeout_s=60))
         w.start()
         assert await ready(w) in ("loading", "ready")
         end = time.monotonic() + 60
@@ -172,7 +173,8 @@ async def test_remote_against_llama_cpp_server(model_path: str) -> None:
             await asyncio.sleep(0.1)
         assert w.state == "ready"
         grammar = 'root ::= "{" "\\"n\\":" [0-9] "}"'
-        snap = await w.wait(w.submit("order", "Answer in JSON.", "a number", grammar=grammar, max_tokens=10), 30)
+        rid = w.submit("order", "Answer in JSON.", "a number", grammar=grammar, max_tokens=10)
+        snap = await w.wait(rid, 30)
         assert snap is not None and snap["status"] == "completed", snap
         assert set(json.loads(snap["text"])) == {"n"}
         w.close()

@@ -165,7 +165,8 @@ async def test_on_done_exception_is_contained(worker: ModelWorker) -> None:
     rid = worker.submit("t", "s", "x", on_done=boom)
     assert (await worker.wait(rid, 5))["status"] == "completed"  # type: ignore[index]
     await asyncio.sleep(0.01)
-    assert (await worker.wait(worker.submit("t", "s", "y"), 5))["status"] == "completed"  # type: ignore[index]
+    again = await worker.wait(worker.submit("t", "s", "y"), 5)
+    assert again is not None and again["status"] == "completed"
 
 
 async def test_cleanup_forgets_old_finished_requests(worker: ModelWorker) -> None:

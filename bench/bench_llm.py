@@ -1,0 +1,239 @@
+"""Benchmark of the model worker with the embedded model (SmolLM2-135M Q4_1, CPU).
+
+Measures, for a translator-sized prefix (~400 tokens) and an analyst-sized one:
+  * latency when the task's prefix is live, restored from the prefix cache,
+    or re-evaluated (prefix cache off), alternating two tasks;
+  * task switching cost;
+  * how smooth a simulated 20 Hz game tick stays while the model generates,
+    for several thread settings.
+
+    python bench/bench_llm.py                  # everything (~1-2 min on 2 cores)
+    python bench/bench_llm.py --part prefix    # prefix/task switching only
+    python bench/bench_llm.py --part tick --configs 1:0,1:5,2:5   # threads:nice
+    python bench/bench_llm.py --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from server.llm import LLMSettings, ModelWorker  # noqa: E402
+
+ORDER_SYSTEM = (
+    "You translate a player's order for a real-time strategy game into a JSON list of actions. "
+    "Answer with JSON only, no prose. Each action is an object with a type field. "
+    "Types: move (units, x, y), attack (units, target), build (building, x, y), train (unit, count), "
+    "harvest (units), stop (units), defend (units, x, y), sell (building), repair (building), "
+    "superweapon (x, y). Unit names: rifleman, rocket_soldier, engineer, light_tank, heavy_tank, "
+    "artillery, harvester, mcv. Building names: construction_yard, power_plant, refinery, barracks, "
+    "war_factory, ore_silo, radar, turret, tesla_coil, superweapon. "
+    "Places: base, enemy_base, ore, north, south, east, west, center. "
+    "Units may be given as all, idle, a type name, or a list of ids. "
+) + " ".join(
+    f"Example {i}: order '{o}' gives {a}."
+    for i, (o, a) in enumerate(
+        [
+            ("build a power plant", '[{"type":"build","building":"power_plant"}]'),
+            ("train 3 light tanks", '[{"type":"train","unit":"light_tank","count":3}]'),
+            ("all tanks attack the enemy base", '[{"type":"attack","units":"light_tank","target":"enemy_base"}]'),
+            ("harvesters go to the ore", '[{"type":"harvest","units":"harvester"}]'),
+            ("move idle units north", '[{"type":"move","units":"idle","to":"north"}]'),
+            ("sell the radar", '[{"type":"sell","building":"radar"}]'),
+            ("repair the refinery", '[{"type":"repair","building":"refinery"}]'),
+            ("fire the superweapon at the enemy base", '[{"type":"superweapon","target":"enemy_base"}]'),
+        ],
+        1,
+    )
+)
+ANALYSIS_SYSTEM = (
+    "You are an advisor in a real-time strategy game. You read a short summary of the player's "
+    "situation and give two short pieces of advice, one sentence each, about economy and army. "
+    "Be concrete: name unit and building types. Never invent units the player does not have. "
+    "Mention power when power used exceeds power produced. Mention harvesters when credits are low."
+)
+ORDER_GRAMMAR = r"""
+root   ::= "[" ws action (ws "," ws action)* ws "]"
+action ::= "{" ws "\"type\":" ws type ws "," ws "\"unit\":" ws name ws "}"
+type   ::= "\"" ("move" | "attack" | "build" | "train" | "harvest" | "stop") "\""
+name   ::= "\"" [a-z_]{2,16} "\""
+ws     ::= " "?
+"""
+ORDERS = ["build two light tanks", "attack the enemy base with all tanks", "send harvesters to the ore",
+          "train 4 riflemen", "move idle units north", "stop the artillery"]
+VIEWS = ["credits 350, power 40/60, 2 harvesters, 3 light tanks, enemy seen near ore with 5 riflemen",
+         "credits 2200, power 80/50, 1 harvester, 0 tanks, barracks only"]
+
+
+def run_one(worker: ModelWorker, **kw: Any) -> dict[str, Any]:
+    done = threading.Event()
+    rid = worker.submit(on_done=lambda snap: done.set(), **kw)
+    done.wait(120)
+    snap = worker.get(rid)
+    assert snap is not None
+    return snap
+
+
+def start(settings: LLMSettings) -> ModelWorker:
+    w = ModelWorker(settings)
+    w.start()
+    while w.state == "loading":
+        time.sleep(0.01)
+    if w.state != "ready":
+        raise SystemExit(f"model not ready: {w.status()['error']}")
+    return w
+
+
+def order(i: int) -> dict[str, Any]:
+    return dict(task="order", system=ORDER_SYSTEM, user=ORDERS[i % len(ORDERS)], grammar=ORDER_GRAMMAR,
+                max_tokens=24, priority=0)
+
+
+def analysis(i: int) -> dict[str, Any]:
+    return dict(task="analysis", system=ANALYSIS_SYSTEM, user=VIEWS[i % len(VIEWS)], max_tokens=24, priority=10)
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f}, n={len(values)})"
+
+
+def bench_prefix(threads: int, batch_threads: int, rounds: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for mode in ("seq", "full", "off"):
+        w = start(LLMSettings(n_threads=threads, n_threads_batch=batch_threads, prefix_cache=mode))
+        st = w.status()
+        # same task again and again: prefix live in the context
+        run_one(w, **order(0))
+        live = [run_one(w, **order(i)) for i in range(1, rounds + 1)]
+        # alternate two tasks: the prefix must be restored (seq/full) or re-evaluated (off)
+        switch: list[dict[str, Any]] = []
+        for i in range(rounds):
+            run_one(w, **analysis(i))
+            switch.append(run_one(w, **order(i)))
+        res = {
+            "load_ms": st["load_ms"],
+            "rss_mb_after_load": st["memory"]["rss_mb"],
+            "prompt_tokens_order": live[0]["prompt_tokens"],
+            "live_first_token_ms": [s["timings"]["first_token_ms"] for s in live],
+            "live_total_ms": [s["timings"]["total_ms"] for s in live],
+            "switch_prefix_ms": [s["timings"]["prefix_ms"] for s in switch],
+            "switch_first_token_ms": [s["timings"]["first_token_ms"] for s in switch],
+            "switch_total_ms": [s["timings"]["total_ms"] for s in switch],
+            "switch_how": sorted({s["prefix"] for s in switch}),
+            "tokens": [s["tokens"] for s in switch],
+            "state_bytes": w.status()["details"]["prefix_cache"]["state_bytes"],
+            "rss_mb_end": w.status()["memory"]["rss_mb"],
+        }
+        w.close()
+        out[mode] = res
+        print(f"[prefix={mode} threads={threads}/{batch_threads}] order prompt {res['prompt_tokens_order']} tok, "
+              f"state {res['state_bytes'] / 1e6:.1f} MB, rss {res['rss_mb_end']} MB")
+        print(f"   same task (live)    first token {ms(res['live_first_token_ms'])}; total {ms(res['live_total_ms'])}")
+        print(f"   after task switch   prefix {ms(res['switch_prefix_ms'])}; first token "
+              f"{ms(res['switch_first_token_ms'])}; total {ms(res['switch_total_ms'])} [{','.join(res['switch_how'])}]")
+    return out
+
+
+async def _tick_run(worker: ModelWorker | None, seconds: float, work_ms: float) -> dict[str, Any]:
+    """A 20 Hz loop doing ``work_ms`` of Python work per tick, while the model generates non-stop."""
+    period = 0.05
+    loop = asyncio.get_running_loop()
+    stop = loop.time() + seconds
+    tokens = 0
+    requests = 0
+
+    async def feed() -> None:
+        nonlocal tokens, requests
+        i = 0
+        while loop.time() < stop and worker is not None:
+            kw = order(i) if i % 2 else analysis(i)
+            snap = await worker.wait(worker.submit(**kw), 60)
+            if snap:
+                tokens += snap["tokens"]
+                requests += 1
+            i += 1
+
+    feeder = asyncio.create_task(feed())
+    late: list[float] = []
+    t0 = loop.time()
+    n = 0
+    while loop.time() < stop:
+        n += 1
+        due = t0 + n * period
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        late.append((loop.time() - due) * 1000.0)
+        end = time.perf_counter() + work_ms / 1000.0
+        x = 0
+        while time.perf_counter() < end:
+            x += 1
+    await feeder
+    late.sort()
+    return {
+        "ticks": len(late),
+        "late_p50_ms": round(late[len(late) // 2], 2),
+        "late_p95_ms": round(late[int(len(late) * 0.95)], 2),
+        "late_max_ms": round(late[-1], 2),
+        "over_25ms": sum(1 for v in late if v > 25.0),
+        "model_tokens_per_s": round(tokens / seconds, 1),
+        "model_requests": requests,
+    }
+
+
+def bench_tick(configs: list[tuple[int, int]], seconds: float, work_ms: float) -> dict[str, Any]:
+    """configs: (threads, nice) pairs; n_threads_batch = n_threads."""
+    out: dict[str, Any] = {"loadavg_before": os.getloadavg()}
+    res = asyncio.run(_tick_run(None, seconds, work_ms))
+    out["no model"] = res
+    print(f"[tick, no model]        {res}")
+    for t, nice in configs:
+        async def go() -> dict[str, Any]:
+            w = ModelWorker(LLMSettings(n_threads=t, n_threads_batch=t, nice=nice))
+            w.start()
+            while w.state == "loading":
+                await asyncio.sleep(0.01)
+            try:
+                return await _tick_run(w, seconds, work_ms)
+            finally:
+                await w.aclose()
+
+        res = asyncio.run(go())
+        out[f"threads {t} nice {nice}"] = res
+        print(f"[tick, threads {t}, nice {nice}] {res}")
+    out["loadavg_after"] = os.getloadavg()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--part", choices=["all", "prefix", "tick"], default="all")
+    ap.add_argument("--threads", default="1", help="prefix part: n_threads (n_threads_batch = same)")
+    ap.add_argument("--configs", default="1:0,1:5,2:0,2:5",
+                    help="tick part: threads:nice pairs to compare (n_threads_batch = n_threads)")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--seconds", type=float, default=8.0, help="duration of each tick run")
+    ap.add_argument("--work-ms", type=float, default=5.0, help="simulated game work per tick")
+    ap.add_argument("--json", help="write the figures to this file")
+    args = ap.parse_args()
+    threads = [int(x) for x in args.threads.split(",") if x]
+    configs = [(int(a), int(b)) for a, b in (c.split(":") for c in args.configs.split(",") if c)]
+    result: dict[str, Any] = {"cpus": os.cpu_count(), "loadavg": os.getloadavg()}
+    if args.part in ("all", "prefix"):
+        result["prefix"] = {f"threads {t}": bench_prefix(t, t, args.rounds) for t in threads}
+    if args.part in ("all", "tick"):
+        result["tick"] = bench_tick(configs, args.seconds, args.work_ms)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(result, fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
