@@ -14,6 +14,7 @@ from aiohttp import web
 
 from .. import keys, protocol
 from ..rooms import DIFFICULTIES, RoomFull
+from .clients import client_address
 from .i18n import pick_language
 from .ws import nl_error_text, ws_handler
 
@@ -124,6 +125,9 @@ async def translate(request: web.Request) -> web.Response:
         if error:
             return json_error(403, error)
     jobs = request.app[keys.NL_JOBS]
+    address = client_address(request)
+    if jobs.waiting_for_model(lambda j: j.owner == address) >= request.app[keys.SETTINGS].nl_max_per_client:
+        return json_error(429, "too many of your requests are waiting for the model", headers={"Retry-After": "2"})
 
     def push(final: dict[str, Any]) -> None:
         if room is not None:
@@ -131,6 +135,7 @@ async def translate(request: web.Request) -> web.Response:
 
     try:
         job = jobs.submit(text, lang, room, player, push)
+        job.owner = address
     except Exception as exc:
         if type(exc).__name__ == "QueueFull":
             return json_error(429, "too many requests queued for the model", headers={"Retry-After": "2"})
