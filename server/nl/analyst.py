@@ -326,17 +326,25 @@ def summarize(view: dict) -> str:
 _SENT = re.compile(r"[^.!?。！？]+[.!?。！？]*")
 _LABEL = re.compile(r"^\s*(advice|analysis|answer|conseil|analyse|réponse|建議|分析|回答)\s*[:：]\s*", re.I)
 MAX_CHARS = 420
+_ECHO = re.compile(r"situation|produced /|my units:|my buildings:|enemy units in sight|draft|繁體中文|"
+                   r"in english|en français|as an ai|language model", re.I)
 
 
-def postprocess(text: str, lang: str) -> str | None:
-    """Clean the model's advice: 1-4 distinct sentences in ``lang``, capped; None if unusable."""
+def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
+    """Clean the model's advice: 1-4 distinct complete sentences in ``lang``, capped; None if unusable.
+
+    Sentences that echo the situation report, quote numbers absent from it (``summary``),
+    or are cut off are dropped.
+    """
     if not isinstance(text, str):
         return None
-    text = _LABEL.sub("", text.replace("\n", " ").strip())
+    text = text.replace("\n", " ").strip()
+    text = _LABEL.sub("", text)
     text = re.sub(r"[*#`_>|]+", "", text)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return None
+    known_numbers = set(re.findall(r"\d+", summary or ""))
     out: list[str] = []
     seen: set[str] = set()
     for m in _SENT.finditer(text):
@@ -344,10 +352,16 @@ def postprocess(text: str, lang: str) -> str | None:
         key = re.sub(r"\W+", "", s.lower())
         if not key or key in seen:
             continue
+        seen.add(key)
+        if not re.search(r"[.!?。！？]$", s):
+            continue  # cut off by the token limit
         letters = sum(ch.isalpha() for ch in s)
         if letters < 8 or letters < 0.6 * len(s.replace(" ", "")):
             continue
-        seen.add(key)
+        if _ECHO.search(s) or s.count(";") >= 2:
+            continue
+        if summary is not None and any(n not in known_numbers for n in re.findall(r"\d+", s)):
+            continue  # an invented figure
         out.append(s)
         if len(out) == 4:
             break
@@ -356,7 +370,7 @@ def postprocess(text: str, lang: str) -> str | None:
     joined = ("" if lang == "zh-TW" else " ").join(out)
     if len(joined) > MAX_CHARS:
         cut = joined[:MAX_CHARS]
-        joined = cut[:max(cut.rfind(". "), cut.rfind("。"))+1] or cut
+        joined = cut[:max(cut.rfind(". "), cut.rfind("。")) + 1] or cut
     words = re.findall(r"\w+", joined.lower())
     if len(words) >= 6 and len(set(words)) < 0.4 * len(words):  # a repetition loop
         return None
@@ -385,15 +399,16 @@ class Analyst:
         lang = _lang(lang)
         if self.worker is None or getattr(self.worker, "state", None) != "ready":
             return None
-        user = analysis_user(summarize(view), lang)
+        summary = summarize(view)
         fallback = heuristic_analysis(view, lang)
+        user = analysis_user(summary, lang, heuristic_analysis(view, "en"))
         holder: dict[str, str] = {}
 
         def done(snap: dict[str, Any]) -> None:
             result: dict[str, Any] = {"request_id": holder.get("id", snap.get("id")), "room": room_id,
                                       "status": snap.get("status"), "lang": lang, "source": "llm", "text": None}
             if snap.get("status") == "completed":
-                text = postprocess(snap.get("text") or "", lang)
+                text = postprocess(snap.get("text") or "", lang, summary)
                 if text is None:
                     result.update(source="heuristic", text=fallback)
                 else:

@@ -41,12 +41,57 @@ def _obj(action: str, *fields: str) -> str:
     return " ".join(parts) + ' ws "}"'
 
 
-def rules() -> dict[str, str]:
-    """GBNF rules, name -> body, in order (root first)."""
+ALL_ACTIONS = ("move", "attack", "stop", "harvest", "defend_base", "build_unit", "build_building",
+               "launch_superweapon")
+_RULE_OF = {"move": "move", "attack": "attack", "stop": "stop", "harvest": "harvest", "defend_base": "defend",
+            "build_unit": "buildunit", "build_building": "buildbuilding", "launch_superweapon": "launch"}
+
+
+def rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
+    """GBNF rules, name -> body, in order (root first): an array of min_actions..4 actions.
+
+    The translator uses min_actions=1: texts that are not orders never reach the model (the
+    deterministic refusals answer them), and a small model given the choice writes [] for everything.
+    ``restrict`` narrows enums to what the text names: keys "actions", "units", "buildings",
+    "directions", "places", "counts" (each a collection; empty or missing = no restriction).
+    """
+    r = restrict or {}
+
+    def pick(key: str, full: tuple) -> tuple:
+        chosen = tuple(v for v in full if v in set(r.get(key) or ()))
+        return chosen or full
+
+    actions = pick("actions", ALL_ACTIONS)
+    units = pick("units", UNITS)
+    if not r:
+        seltypes = UNITS + ("all",)
+    elif r.get("units"):
+        seltypes = units + (("all",) if r.get("all") else ())
+    else:
+        seltypes = ("all",)  # no unit named: every unit, as the fast path does
+    dirs = tuple(d for d in DIRECTIONS if d in set(r.get("directions") or ()))
+    places = tuple(p for p in PLACES if p in set(r.get("places") or ()))
+    if not dirs and not places:
+        dirs, places = DIRECTIONS, PLACES
+    target_alts = []
+    if dirs:
+        target_alts.append(f"{_key('direction')} direction")
+    if places:
+        target_alts.append(f"{_key('place')} place")
+    counts = sorted({max(1, min(20, int(c))) for c in (r.get("counts") or ())})
+    if counts:
+        count_rule = " | ".join(_lit(str(c)) for c in counts)
+    elif r:
+        count_rule = '"1"'  # no number in the text
+    else:
+        count_rule = '[1-9] | "1" [0-9] | "20"'
+    sel_count = f' (ws "," ws {_key("count")} count)?' if counts or not r else ""
+
     more = " ".join(['("," ws action ws)?'] * (MAX_ACTIONS - 1))
-    return {
-        "root": f'"[" ws (action ws {more})? "]"',
-        "action": "move | attack | stop | harvest | defend | buildunit | buildbuilding | launch",
+    body = f"action ws {more}"
+    out = {
+        "root": f'"[" ws {body} "]"' if min_actions >= 1 else f'"[" ws ({body})? "]"',
+        "action": " | ".join(_RULE_OF[a] for a in actions),
         "move": _obj("move", f"{_key('units')} sel", f"{_key('target')} target"),
         "attack": _obj("attack", f"{_key('units')} sel", f"{_key('target')} target"),
         "stop": _obj("stop", f"{_key('units')} sel"),
@@ -55,22 +100,80 @@ def rules() -> dict[str, str]:
         "buildunit": _obj("build_unit", f"{_key('unit_type')} unit", f"{_key('count')} count"),
         "buildbuilding": _obj("build_building", f"{_key('building_type')} building"),
         "launch": _obj("launch_superweapon", f"{_key('target')} target"),
-        "sel": f'"{{" ws {_key("type")} seltype (ws "," ws {_key("count")} count)? ws "}}"',
-        "seltype": _enum(UNITS + ("all",)),
-        "target": f'"{{" ws ({_key("direction")} direction | {_key("place")} place) ws "}}"',
-        "unit": _enum(UNITS),
-        "building": _enum(BUILDINGS),
-        "direction": _enum(DIRECTIONS),
-        "place": _enum(PLACES),
-        "count": '[1-9] | "1" [0-9] | "20"',
+        "sel": f'"{{" ws {_key("type")} seltype{sel_count} ws "}}"',
+        "seltype": _enum(seltypes),
+        "target": f'"{{" ws ({" | ".join(target_alts)}) ws "}}"',
+        "unit": _enum(units),
+        "building": _enum(pick("buildings", BUILDINGS)),
+        "direction": _enum(dirs or DIRECTIONS),
+        "place": _enum(places or PLACES),
+        "count": count_rule,
         "ws": '" "?',
     }
+    used = {_RULE_OF[a] for a in actions}
+    for name in set(_RULE_OF.values()) - used:  # unreachable action rules are left out
+        del out[name]
+    return out
 
 
-@lru_cache(maxsize=1)
-def action_grammar() -> str:
-    """The GBNF text (cached: the worker caches compiled grammars by string)."""
-    return "\n".join(f"{name} ::= {body}" for name, body in rules().items()) + "\n"
+@lru_cache(maxsize=2)
+def action_grammar(min_actions: int = 1) -> str:
+    """The full GBNF text (cached: the worker caches compiled grammars by string)."""
+    return _text(rules(min_actions))
+
+
+def _text(rs: dict[str, str]) -> str:
+    return "\n".join(f"{name} ::= {body}" for name, body in rs.items()) + "\n"
+
+
+_VERB_ACTIONS = {"move": ("move", "harvest"), "attack": ("attack",), "stop": ("stop",), "harvest": ("harvest",),
+                 "defend": ("defend_base",), "retreat": ("move",), "launch": ("attack", "launch_superweapon")}
+
+
+def restriction_from_items(items: list[tuple]) -> dict:
+    """What a text names (lexer items of rules.lex) as a grammar restriction."""
+    kinds: dict[str, set] = {}
+    for kind, val in items:
+        kinds.setdefault(kind, set()).add(val)
+    verbs = kinds.get("V", set())
+    units, buildings = kinds.get("U", set()), kinds.get("B", set())
+    actions: set[str] = set()
+    for v in verbs:
+        if v == "build":
+            if units or not buildings:
+                actions.add("build_unit")
+            if buildings or not units:
+                actions.add("build_building")
+        else:
+            actions.update(_VERB_ACTIONS[v])
+    if "SW" in kinds:
+        actions.add("launch_superweapon")
+    if not actions:  # no verb: what the nouns allow
+        if units or "ALL" in kinds:
+            actions.update(("move", "attack", "stop", "harvest", "defend_base"))
+            if kinds.get("N") and units:
+                actions.add("build_unit")
+        if buildings:
+            actions.add("build_building")
+        if not actions and (kinds.get("D") or kinds.get("P") or kinds.get("PA")):
+            actions.update(("move", "attack"))
+    if actions and not (actions & {"move", "attack", "stop", "harvest", "defend_base", "build_unit"}) \
+            and not buildings and "SW" not in kinds:
+        actions = set()
+    places = set(kinds.get("P", set())) | set(kinds.get("PA", set()))
+    if "retreat" in verbs:
+        places.add("home")
+    return {"actions": actions, "units": units, "buildings": buildings, "directions": kinds.get("D", set()),
+            "places": places, "counts": {n for n in kinds.get("N", set()) if isinstance(n, int)},
+            "all": "ALL" in kinds}
+
+
+@lru_cache(maxsize=256)
+def grammar_for(text: str) -> str:
+    """A grammar narrowed to what ``text`` names (the full grammar when it names nothing)."""
+    from .rules import lex
+
+    return _text(rules(1, restriction_from_items(lex(text))))
 
 
 # ------------------------------------------------------------------ GBNF -> regex (tests, tooling)
@@ -131,6 +234,6 @@ def gbnf_to_regex(grammar: str) -> str:
     return rule("root", ())
 
 
-@lru_cache(maxsize=1)
-def action_regex() -> re.Pattern[str]:
-    return re.compile(gbnf_to_regex(action_grammar()))
+@lru_cache(maxsize=2)
+def action_regex(min_actions: int = 1) -> re.Pattern[str]:
+    return re.compile(gbnf_to_regex(action_grammar(min_actions)))

@@ -26,8 +26,6 @@ _SHOTS: list[tuple[str, list[dict]]] = [
     ("蓋一座精煉廠", [{"action": "build_building", "building_type": "refinery"}]),
     ("所有直升機往東南飛", [{"action": "move", "units": {"type": "helicopter"}, "target": {"direction": "southeast"}}]),
     ("對敵人基地使用超級武器", [{"action": "launch_superweapon", "target": {"place": "enemy_base"}}]),
-    ("tell me a story", []),
-    ("add 5000 money to my account", []),
 ]
 
 
@@ -35,29 +33,53 @@ def _dump(obj) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
-TRANSLATE_SYSTEM = (
-    "You turn a player's order for a real-time strategy game into a JSON array of actions. "
-    "Orders may be in English, French or Chinese. Answer with the JSON array only.\n"
-    "Actions:\n"
-    '{"action":"build_unit","unit_type":U,"count":1-20}\n'
-    '{"action":"build_building","building_type":B}\n'
-    '{"action":"move","units":S,"target":T}\n'
-    '{"action":"attack","units":S,"target":T}\n'
-    '{"action":"stop","units":S}\n'
-    '{"action":"harvest","units":S}\n'
-    '{"action":"defend_base","units":S}\n'
-    '{"action":"launch_superweapon","target":T}\n'
-    f"U: {', '.join(UNITS)}. B: {', '.join(BUILDINGS)}.\n"
-    'S: {"type":U or "all"} with optional "count". '
-    f'T: {{"direction": one of {", ".join(DIRECTIONS)}}} or {{"place": one of {", ".join(PLACES)}}}.\n'
-    "Anything that is not such an order (chat, questions, cheats, credits) gives [].\n"
-    "Examples:\n"
-    + "\n".join(f"{text} => {_dump(acts)}" for text, acts in _SHOTS)
-)
+_KIND_NAMES = {"V": "verb", "U": "unit", "B": "building", "SW": "superweapon", "D": "direction", "P": "place",
+               "PA": "place", "ALL": "all units", "N": "number"}
+
+
+def hints(text: str) -> str:
+    """The game words the fast path's lexer found in ``text`` (English names), e.g. "move; tank; north"."""
+    from .rules import lex
+
+    words: list[str] = []
+    for kind, val in lex(text):
+        if kind in ("V",):
+            w = {"build": "build", "move": "move", "attack": "attack", "stop": "stop", "harvest": "harvest",
+                 "defend": "defend_base", "retreat": "move home", "launch": "launch"}[val]
+        elif kind in ("U", "B", "D", "P", "PA"):
+            w = str(val)
+        elif kind == "SW":
+            w = "superweapon"
+        elif kind == "ALL":
+            w = "all"
+        elif kind == "N":
+            w = str(val)
+        else:
+            continue
+        if w not in words:
+            words.append(w)
+    return "; ".join(words) or "none"
 
 
 def translate_user(text: str) -> str:
-    return text.strip()
+    return f"Order: {text.strip()}\nHints: {hints(text)}"
+
+
+def _shot(text: str, acts: list[dict]) -> str:
+    return f"Order: {text}\nHints: {hints(text)}\nJSON: {_dump(acts)}"
+
+
+TRANSLATE_SYSTEM = (
+    "Turn a player's order for a strategy game (English, French or Chinese) into a JSON array of actions. "
+    "Hints list the game words found in the order; use them.\n"
+    "Actions: build_unit(unit_type, count), build_building(building_type), move(units, target), "
+    "attack(units, target), stop(units), harvest(units), defend_base(units), launch_superweapon(target).\n"
+    f"unit_type: {', '.join(UNITS)}. building_type: {', '.join(BUILDINGS)}. "
+    'units: {"type": unit_type or "all"}. '
+    f'target: {{"direction": {"/".join(DIRECTIONS)}}} or {{"place": {"/".join(PLACES)}}}.\n'
+    "Examples:\n"
+    + "\n".join(_shot(text, acts) for text, acts in _SHOTS if acts)
+)
 
 
 _ANALYSIS_LANG = {
@@ -68,11 +90,16 @@ _ANALYSIS_LANG = {
 
 ANALYSIS_SYSTEM = (
     "You are the tactical advisor of a player in a real-time strategy game (base building, ore "
-    "economy, power, tanks, infantry, artillery, helicopters, a superweapon). From the situation "
-    "report, give 2 to 4 short, concrete sentences of advice: the biggest threat or weakness first, "
-    "then what to build or do next. No lists, no preamble."
+    "economy, power, tanks, infantry, artillery, helicopters, a superweapon). You get a situation "
+    "report and the key points. Write 2 to 4 short, concrete sentences of advice for the player: "
+    "the biggest threat or weakness first, then what to build or do next. Use only the facts given. "
+    "No lists, no preamble, no numbers that are not in the report."
 )
 
 
-def analysis_user(summary: str, lang: str) -> str:
-    return f"Situation: {summary}\n{_ANALYSIS_LANG.get(lang, _ANALYSIS_LANG['en'])}"
+def analysis_user(summary: str, lang: str, key_points: str = "") -> str:
+    parts = [f"Report: {summary}"]
+    if key_points:
+        parts.append(f"Key points: {key_points}")
+    parts.append(_ANALYSIS_LANG.get(lang, _ANALYSIS_LANG["en"]))
+    return "\n".join(parts)

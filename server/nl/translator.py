@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import rules
-from .grammar import action_grammar
+from .grammar import action_grammar, grammar_for
 from .lang import detect_language, normalize_lang
 from .messages import message
 from .prompts import TRANSLATE_SYSTEM, translate_user
@@ -133,7 +133,7 @@ def parse_model_output(text: str) -> list[dict]:
             data = json.loads(cand)
         except (ValueError, TypeError):
             continue
-        return clean_actions(data, MAX_ACTIONS)
+        return _dedupe(clean_actions(data, MAX_ACTIONS))
     # last resort: objects one by one
     out = []
     for m in re.finditer(r"\{[^{}]*(\{[^{}]*\}[^{}]*)*\}", text):
@@ -141,7 +141,16 @@ def parse_model_output(text: str) -> list[dict]:
             out.append(json.loads(m.group(0)))
         except ValueError:
             continue
-    return clean_actions(out, MAX_ACTIONS)
+    return _dedupe(clean_actions(out, MAX_ACTIONS))
+
+
+def _dedupe(actions: list[dict]) -> list[dict]:
+    """A small model repeats itself: identical actions are kept once."""
+    out: list[dict] = []
+    for a in actions:
+        if a not in out:
+            out.append(a)
+    return out
 
 
 def _grounded(actions: list[dict], text: str) -> list[dict]:
@@ -177,13 +186,15 @@ class Translator:
 
     def __init__(self, worker: Any, settings: Any = None, *, fast_path: bool | None = None,
                  cache_size: int | None = None, timeout_s: float | None = None,
-                 max_tokens: int = 160, grounding: bool = True) -> None:
+                 max_tokens: int = 120, grounding: bool = True, warm_up: bool = True) -> None:
         self.worker = worker
         self.fast_path = bool(getattr(settings, "nl_fast_path", True) if fast_path is None else fast_path)
         size = getattr(settings, "nl_cache_size", 512) if cache_size is None else cache_size
         self.timeout_s = float(getattr(settings, "nl_timeout_s", 20.0) if timeout_s is None else timeout_s)
         self.max_tokens = int(max_tokens)
         self.grounding = grounding
+        self.warm = warm_up  # evaluate the task prefix once the model is ready, before a player waits on it
+        self._warm_id: str | None = None
         self.cache = LRUCache(size)
         self.grammar = action_grammar()
         self._requests: dict[str, NLRequest] = {}
@@ -206,6 +217,7 @@ class Translator:
         if len(text) > MAX_TEXT_CHARS:
             raise TextTooLong(f"text is longer than {MAX_TEXT_CHARS} characters")
         language = normalize_lang(lang) or detect_language(stripped)
+        self._maybe_warm_up()
         req = NLRequest(id=uuid.uuid4().hex, text=stripped, language=language, on_done=on_done)
 
         parsed = rules.parse(stripped, language)
@@ -231,7 +243,7 @@ class Translator:
         self._requests[req.id] = req
         try:
             req.worker_id = self.worker.submit(
-                TASK, TRANSLATE_SYSTEM, translate_user(stripped), grammar=self.grammar,
+                TASK, TRANSLATE_SYSTEM, translate_user(stripped), grammar=grammar_for(stripped),
                 max_tokens=self.max_tokens, priority=0, timeout_s=self.timeout_s,
                 on_done=lambda snap, r=req: self._on_model_done(r, snap))
         except BaseException:  # QueueFull (-> 429) and anything else: the request never existed
@@ -286,6 +298,27 @@ class Translator:
         for rid in old:
             del self._requests[rid]
         return len(old)
+
+    def warm_up(self) -> str | None:
+        """Queue one tiny low-priority translation so the worker evaluates (and caches) the task
+        prefix now; returns the worker request id, or None if the model is not ready."""
+        if self.worker is None or getattr(self.worker, "state", None) != "ready":
+            return None
+        try:
+            prime = getattr(self.worker, "prime", None)
+            if prime is not None:  # the worker evaluates the prefix alone
+                self._warm_id = prime(TASK, TRANSLATE_SYSTEM, priority=20)
+            else:
+                self._warm_id = self.worker.submit(TASK, TRANSLATE_SYSTEM, translate_user("stop"),
+                                                   grammar=grammar_for("stop"), max_tokens=1, priority=20,
+                                                   timeout_s=max(self.timeout_s, 60.0))
+        except Exception:  # a full queue: try again later
+            return None
+        return self._warm_id
+
+    def _maybe_warm_up(self) -> None:
+        if self.warm and self._warm_id is None:
+            self.warm_up()
 
     def status(self) -> dict[str, Any]:
         return {"fast_path": self.fast_path, "requests": len(self._requests), "cache_entries": len(self.cache),

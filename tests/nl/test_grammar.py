@@ -46,7 +46,8 @@ INVALID = [
 @pytest.mark.parametrize("compact", [False, True])
 def test_accepts_valid(actions, compact):
     text = json.dumps(actions, separators=(",", ":") if compact else (", ", ": "))
-    assert action_regex().fullmatch(text), text
+    assert action_regex(0).fullmatch(text), text
+    assert bool(action_regex().fullmatch(text)) == bool(actions)  # the translator's grammar wants 1..4
     for act in actions:
         assert parse_action(act)[0] is not None
 
@@ -54,6 +55,7 @@ def test_accepts_valid(actions, compact):
 @pytest.mark.parametrize("text", INVALID)
 def test_rejects_invalid(text):
     assert not action_regex().fullmatch(text)
+    assert not action_regex(0).fullmatch(text)
 
 
 def test_every_enum_value_is_reachable():
@@ -95,4 +97,8 @@ def test_gbnf_to_regex_basics():
 def test_llama_cpp_compiles_grammar():
     from llama_cpp import LlamaGrammar
 
+    from server.nl.grammar import grammar_for
+
     assert LlamaGrammar.from_string(action_grammar(), verbose=False) is not None
+    for text in ("artillery to the enemy", "up top", "tanks", "build 3 tanks and a refinery", "x"):
+        assert LlamaGrammar.from_string(grammar_for(text), verbose=False) is not None
