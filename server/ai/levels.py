@@ -33,6 +33,8 @@ class Level:
     superweapon_min_score: float     # value a strike must hit to be worth it
     scout_at_s: float                # when the scout leaves
     production_pause_s: float = 0.0  # easy: a lazy pause after each unit order
+    strength_ratio: float = 0.0      # launch only when stronger than this x the enemy army seen lately
+    local_retreat_ratio: float = 0.0  # a wave facing this x its worth nearby falls back (0 = never)
     extra: dict = field(default_factory=dict)
 
 
@@ -45,7 +47,7 @@ LEVELS: dict[str, Level] = {
         max_parallel_builds=1,
         harvesters_per_refinery=1.0,
         max_harvesters=2,
-        unit_mix={"infantry": 0.6, "tank": 0.4},
+        unit_mix={"infantry": 0.4, "tank": 0.6},
         queue_depth=1,
         first_wave_s=480.0,
         wave_size=5,
@@ -71,7 +73,7 @@ LEVELS: dict[str, Level] = {
         max_parallel_builds=1,
         harvesters_per_refinery=2.0,
         max_harvesters=4,
-        unit_mix={"infantry": 0.35, "tank": 0.45, "artillery": 0.2},
+        unit_mix={"infantry": 0.3, "tank": 0.5, "artillery": 0.2},
         queue_depth=2,
         first_wave_s=300.0,
         wave_size=8,
@@ -97,7 +99,7 @@ LEVELS: dict[str, Level] = {
         max_parallel_builds=2,
         harvesters_per_refinery=2.5,
         max_harvesters=7,
-        unit_mix={"infantry": 0.2, "tank": 0.45, "artillery": 0.15, "helicopter": 0.2},
+        unit_mix={"infantry": 0.35, "tank": 0.3, "artillery": 0.2, "helicopter": 0.15},
         queue_depth=2,
         first_wave_s=210.0,
         wave_size=10,
@@ -112,6 +114,8 @@ LEVELS: dict[str, Level] = {
         use_superweapon=True,
         superweapon_min_score=700.0,
         scout_at_s=15.0,
+        strength_ratio=1.3,
+        local_retreat_ratio=1.5,
     ),
 }
 

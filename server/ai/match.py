@@ -51,55 +51,28 @@ class GameResult:
         return None if self.winner is None else self.sides[self.winner].level
 
 
-class _Tracker:
-    """Counts units/buildings built and lost per player by diffing spectator views."""
-
-    def __init__(self, game):
-        self.game = game
-        self.seen: dict[int, tuple[int, bool]] = {}   # id -> (owner, is_building)
-        self.built = [[0, 0], [0, 0]]                 # [units, buildings] per player
-        self.lost = [[0, 0], [0, 0]]
-        self.started = False
-
-    def sample(self) -> None:
-        v = self.game.view(None)
-        cur: dict[int, tuple[int, bool]] = {}
-        for u in v.get("units") or ():
-            cur[u["id"]] = (u["owner"], False)
-        for b in v.get("buildings") or ():
-            cur[b["id"]] = (b["owner"], True)
-        if self.started:
-            for i, (o, isb) in cur.items():
-                if i not in self.seen and o in (0, 1):
-                    self.built[o][1 if isb else 0] += 1
-        for i, (o, isb) in self.seen.items():
-            if i not in cur and o in (0, 1):
-                self.lost[o][1 if isb else 0] += 1
-        self.seen = cur
-        self.started = True
+COUNTED = {"unit_ready": "units_built", "unit_lost": "units_lost",
+           "building_done": "buildings_built", "building_lost": "buildings_lost"}
 
 
 def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int = 64,
               height: int = 48, verbose: bool = False, record=None) -> GameResult:
     from server.sim import Game  # imported here: the AI package itself needs only the view
+    from server.sim import rules as sim_rules
 
     game = Game(seed=seed, width=width, height=height)
     info = game.map_info()
-    tr = getattr(__import__("server.sim.rules", fromlist=["TICK_RATE"]), "TICK_RATE", 20)
+    tr = sim_rules.TICK_RATE
     levels = [p0, p1]
     bots: list[Opponent | None] = []
     for pid, lv in enumerate(levels):
         bots.append(None if lv == "idle" else Opponent(pid, lv, seed=seed, map_info=info))
     stats = [SideStats(level=lv) for lv in levels]
+    start_credits = [int(p.credits) for p in game.players]
+    spent = [0, 0]                # credits that went into structures and units
     max_ticks = int(max_minutes * 60 * tr)
     t0 = time.perf_counter()
     ai_s = 0.0
-    tracker = _Tracker(game)
-    tracker.sample()
-    # credit bookkeeping for "mined": credits gained + credits the side spent
-    prev_credits = [None, None]
-    mined = [0, 0]
-    spent = [0, 0]
     while not game.over and game.tick < max_ticks:
         tick = game.tick
         for pid, bot in enumerate(bots):
@@ -112,76 +85,38 @@ def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int
             if record is not None:
                 record(pid, tick, view, actions)
             for action in actions:
-                before = _credits(game, pid)
                 res = game.apply(pid, action)
                 bot.feedback(action, res)
                 stats[pid].orders += 1
                 if not res.ok:
                     stats[pid].refused += 1
-                    key = f"{action.get('action')}: {res.error}"
+                    key = f"{action.get('action')}: {(res.info or {}).get('code', res.error)}"
                     stats[pid].refusals[key] = stats[pid].refusals.get(key, 0) + 1
-                else:
-                    after = _credits(game, pid)
-                    if before is not None and after is not None and after < before:
-                        spent[pid] += before - after
+                elif action.get("action") == "build_building":
+                    spent[pid] += sim_rules.BUILDINGS[action["building_type"]].cost
         game.step()
-        if game.tick % 20 == 0:
-            for pid in (0, 1):
-                c = _credits(game, pid)
-                if c is None:
-                    continue
-                if prev_credits[pid] is not None:
-                    mined[pid] += max(0, c - prev_credits[pid] + spent[pid])
-                spent[pid] = 0
-                prev_credits[pid] = c
-            if game.tick % 40 == 0:
-                tracker.sample()
+        for ev in game.drain_events():
+            field_name = COUNTED.get(ev.get("kind"))
+            pid = ev.get("player")
+            if field_name and pid in (0, 1):
+                setattr(stats[pid], field_name, getattr(stats[pid], field_name) + 1)
+                if ev["kind"] == "unit_ready":
+                    spent[pid] += sim_rules.UNITS[ev["unit_type"]].cost
         if verbose and game.tick % (60 * tr) == 0:
             print(f"  [{game.tick / tr / 60:5.1f} min] " + _brief(game), file=sys.stderr)
     wall = time.perf_counter() - t0
-    tracker.sample()
-    _fill_from_engine(game, stats, tracker, mined)
-    for pid, bot in enumerate(bots):
+    # units paid for but still in production count as spent
+    for b in game.buildings.values():
+        if b.alive and b.owner in (0, 1):
+            spent[b.owner] += sum(sim_rules.UNITS[q[0]].cost for q in b.queue if q[2])
+    for pid in (0, 1):
+        stats[pid].credits_mined = int(game.players[pid].credits) - start_credits[pid] + spent[pid]
+        bot = bots[pid]
         if bot is not None:
             stats[pid].waves = bot.stats["waves"]
             stats[pid].superweapons = bot.stats["superweapons"]
     return GameResult(seed=seed, winner=game.winner, minutes=round(game.tick / tr / 60, 2), ticks=game.tick,
                       wall_s=round(wall, 2), sides=stats, ai_s=round(ai_s, 2))
-
-
-def _credits(game, pid: int):
-    """A player's credits, read the way a spectator sees them (no private engine state)."""
-    p = getattr(game, "players", None)
-    try:
-        if p is not None:
-            obj = p[pid]
-            c = getattr(obj, "credits", None)
-            if c is None and isinstance(obj, dict):
-                c = obj.get("credits")
-            if c is not None:
-                return int(c)
-    except Exception:
-        pass
-    return None
-
-
-def _fill_from_engine(game, stats: list[SideStats], tracker, mined) -> None:
-    # prefer the engine's own counters when it keeps them
-    eng = None
-    for name in ("stats", "statistics"):
-        eng = getattr(game, name, None)
-        if eng:
-            break
-    for pid in (0, 1):
-        s = stats[pid]
-        s.units_built, s.buildings_built = tracker.built[pid]
-        s.units_lost, s.buildings_lost = tracker.lost[pid]
-        s.credits_mined = int(mined[pid])
-        if isinstance(eng, (list, tuple)) and len(eng) > pid and isinstance(eng[pid], dict):
-            e = eng[pid]
-            s.credits_mined = int(e.get("credits_mined", e.get("mined", s.credits_mined)))
-            s.units_built = int(e.get("units_built", s.units_built))
-            s.units_lost = int(e.get("units_lost", s.units_lost))
 
 
 def _brief(game) -> str:

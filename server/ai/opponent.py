@@ -66,6 +66,8 @@ class Wave:
 class Opponent:
     """A computer player.  See docs/AI.md."""
 
+    MEMORY_S = 90.0          # how long an enemy unit seen is remembered
+
     def __init__(self, player: int, difficulty: str = "normal", seed: int = 0,
                  map_info: dict | None = None, rules: Rules | None = None,
                  overrides: dict | None = None):
@@ -90,6 +92,8 @@ class Opponent:
         self.scout_target: tuple[float, float] | None = None
         self.scout_stuck = 0
         self.scouting_done = False
+        self.sweep_target: tuple[float, float] | None = None
+        self.swept: set[tuple[float, float]] = set()
         self.wave: Wave | None = None
         self.next_wave_tick = int(self.level.first_wave_s * self.tr)
         self.wave_size = self.level.wave_size
@@ -98,6 +102,7 @@ class Opponent:
         self.last_unit_order_tick = -10**9
         self.sw_ready_since: int | None = None
         self.cmd_memory: dict[int, tuple] = {}  # unit id -> (key, tick) of the last order
+        self.enemy_seen: dict[int, tuple] = {}  # enemy unit id -> (type, x, y, tick last seen)
         # statistics
         self.stats = {"thinks": 0, "orders": 0, "refused": 0, "dropped_fog": 0,
                       "waves": 0, "superweapons": 0, "defenses": 0}
@@ -125,6 +130,7 @@ class Opponent:
             self._init_geometry(snap)
         if not snap.my_buildings and not snap.my_units:
             return []
+        self._remember(snap)
         threats = self._threats(snap)
         self._economy(snap, threats)
         self._harvesters(snap)
@@ -210,12 +216,30 @@ class Opponent:
         """Credits minus what queued-but-not-started items will take."""
         committed = 0
         for b in snap.my_buildings:
+            if b["type"] == "hq":
+                continue                   # structures are paid when they are placed
             for item in b.get("queue") or ():
                 if float(item.get("progress", 0) or 0) <= 0.0:
                     name = item.get("item")
                     if name in self.rules.units or name in self.rules.buildings:
                         committed += self.rules.cost(name)
         return snap.credits - committed
+
+    def _remember(self, snap: Snapshot) -> None:
+        """Enemy units seen lately (what a player remembers): id -> (type, x, y, tick)."""
+        mem = self.enemy_seen
+        for e in snap.enemy_units:
+            mem[e["id"]] = (e["type"], e["x"], e["y"], snap.tick)
+        horizon = snap.tick - int(self.MEMORY_S * self.tr)
+        visible_ids = {e["id"] for e in snap.enemy_units}
+        for eid in list(mem):
+            t, x, y, seen = mem[eid]
+            # gone from a place we still see (dead or moved on), or too old: forget
+            if seen < horizon or (eid not in visible_ids and snap.visible.get(x, y)):
+                del mem[eid]
+
+    def enemy_army_value(self) -> float:
+        return sum(self.rules.value(t) for (t, _x, _y, _s) in self.enemy_seen.values() if t in COMBAT_TYPES)
 
     # ------------------------------------------------------------- economy
     def _counts(self, snap: Snapshot) -> tuple[dict[str, int], dict[str, int], int]:
@@ -229,13 +253,7 @@ class Opponent:
             if float(b.get("built", 1)) >= 1.0:
                 done[t] = done.get(t, 0) + 1
             else:
-                pending += 1
-            if t == "hq":
-                for item in b.get("queue") or ():
-                    name = item.get("item")
-                    if name in self.rules.buildings:
-                        total[name] = total.get(name, 0) + 1
-                        pending += 1
+                pending += 1              # a construction site (the HQ's queue lists the same sites)
         return done, total, pending
 
     def _unit_counts(self, snap: Snapshot) -> dict[str, int]:
@@ -265,13 +283,13 @@ class Opponent:
 
     def _economy(self, snap: Snapshot, threats: list[dict]) -> None:
         lv = self.level
+        self._reserve = 0
         done, total, pending = self._counts(snap)
         if done.get("hq", 0) == 0:
             return                                        # no HQ: nothing can be built
         hq = next(b for b in snap.my_buildings if b["type"] == "hq" and float(b.get("built", 1)) >= 1)
         if len(hq.get("queue") or ()) >= self.rules.queue_limit:
             return
-        self._reserve = 0
         if pending >= lv.max_parallel_builds:
             return
         # power first: what we draw, what pending buildings will draw
@@ -279,8 +297,6 @@ class Opponent:
         for b in snap.my_buildings:
             if float(b.get("built", 1)) < 1.0:
                 draw_pending += -min(0, self.rules.buildings.get(b["type"], {}).get("power", 0))
-        for item in hq.get("queue") or ():
-            draw_pending += -min(0, self.rules.buildings.get(item.get("item"), {}).get("power", 0))
         want = self._next_building(total, done)
         want_draw = -min(0, self.rules.buildings.get(want, {}).get("power", 0)) if want else 0
         pp_pending = total.get("power_plant", 0) - done.get("power_plant", 0)
@@ -383,29 +399,33 @@ class Opponent:
                 slots["war_factory"] -= 1
                 ordered_any = True
         # combat units by deficit against the wanted mix
-        army = {t: counts.get(t, 0) + queued.get(t, 0) for t in COMBAT_TYPES}
-        n = sum(army.values())
+        # the army's worth per type (credits), counting what is queued
+        army = {t: (counts.get(t, 0) + queued.get(t, 0)) * self.rules.cost(t) for t in COMBAT_TYPES}
+        total = sum(army.values())
         for _ in range(4):
             options = []
             for t, share in lv.unit_mix.items():
-                src = self.rules.producer(t)
-                if slots.get(src, 0) <= 0 or share <= 0:
+                if share <= 0 or self.cooldown.get("u:" + t, -1) > snap.tick:
                     continue
-                if self.cooldown.get("u:" + t, -1) > snap.tick:
-                    continue
-                deficit = share * (n + 1) - army.get(t, 0)
-                options.append((deficit, t))
+                deficit = share * (total + self.rules.cost(t)) - army.get(t, 0)
+                options.append((deficit / self.rules.cost(t), t))
             if not options:
                 break
             options.sort(reverse=True)
             placed = False
-            for _deficit, t in options:
+            for rank, (deficit, t) in enumerate(options):
+                if slots.get(self.rules.producer(t), 0) <= 0:
+                    continue
+                # a type we have enough of is only built when money piles up
+                if deficit < 0 and rank > 0 and self._credits < 1500:
+                    break
                 if self._try_unit(t, snap, reserve):
                     slots[self.rules.producer(t)] -= 1
-                    army[t] = army.get(t, 0) + 1
-                    n += 1
+                    army[t] = army.get(t, 0) + self.rules.cost(t)
+                    total += self.rules.cost(t)
                     placed = ordered_any = True
                     break
+                break          # cannot afford the most wanted type: save for it
             if not placed:
                 break
         if ordered_any:
@@ -480,7 +500,12 @@ class Opponent:
         if self.wave is None and not threats:
             need = 4 if all_in else self.wave_size
             ready = [units[i] for i in home_ids if i in units]
-            if snap.tick >= self.next_wave_tick and len(ready) >= need:
+            go = snap.tick >= self.next_wave_tick and len(ready) >= need
+            if go and lv.strength_ratio > 0 and not all_in:
+                # do not walk into a stronger army we have seen: wait for more, up to a point
+                mine = sum(self.rules.value(u["type"]) for u in ready)
+                go = mine >= lv.strength_ratio * self.enemy_army_value() or len(ready) >= 2 * need
+            if go:
                 self._launch_wave(snap, ready, all_in)
         elif self.wave is not None:
             # reinforcements: fresh units at home join a running wave
@@ -687,6 +712,18 @@ class Opponent:
             self.next_wave_tick = max(self.next_wave_tick, snap.tick + int(lv.wave_interval_s / 2 * self.tr))
             return
         cx, cy = self._centroid(members)
+        if not w.all_in and lv.local_retreat_ratio > 0:
+            local = sum(self.rules.value(e["type"]) for e in snap.enemy_units
+                        if e["type"] in COMBAT_TYPES and _dist2(e["x"], e["y"], cx, cy) <= 12 ** 2)
+            local += sum(400.0 for b in snap.enemy_buildings if b["type"] == "defense_turret"
+                         and not b.get("stale") and _dist2(*_center(b), cx, cy) <= 12 ** 2)
+            if local > lv.local_retreat_ratio * value:
+                rx, ry = self.rally
+                self._command(members, "move", {"x": round(rx, 1), "y": round(ry, 1)}, ("rally",), snap,
+                              refresh_s=0)
+                self.wave = None
+                self.next_wave_tick = max(self.next_wave_tick, snap.tick + int(30 * self.tr))
+                return
         # 1. enemies near the wave: fight them
         if lv.micro:
             near = [e for e in snap.enemy_units if _dist2(e["x"], e["y"], cx, cy) <= 10 ** 2]
@@ -717,12 +754,61 @@ class Opponent:
                     self._command(far, "attack", {"entity": tgt["id"]}, ("ent", tgt["id"]), snap,
                                   refresh_s=3)
             else:
-                # remembered building: walk to the tile where it was seen
-                p = (tgt["x"] + 0.5, tgt["y"] + 0.5)
-                self._command(members, "attack", {"x": p[0], "y": p[1]}, ("pt", p), snap, refresh_s=4)
+                # remembered building: walk to an explored tile of (or next to) where it was seen
+                p = self._explored_tile_of(snap, tgt, cx, cy)
+                if p is not None:
+                    self._command(members, "attack", {"x": p[0], "y": p[1]}, ("pt", p), snap, refresh_s=4)
+                else:
+                    self._command(members, "attack", {"entity": tgt["id"]}, ("ent", tgt["id"]), snap,
+                                  refresh_s=4)
             return
-        # 3. nothing known: explore towards the enemy corner, then sweep
-        self._explore_step(snap, members, ("wave",))
+        # 3. nothing known: explore towards the enemy corner, then sweep the explored map
+        if not self._enemy_corner_explored(snap):
+            self._explore_step(snap, members, ("wave",))
+        else:
+            self._sweep(snap, members, cx, cy)
+
+    def _enemy_corner_explored(self, snap: Snapshot) -> bool:
+        gx, gy = self.enemy_guess
+        return all(snap.explored.get(*self.map.clamp(gx + dx, gy + dy))
+                   for dx in (-4, 0, 4) for dy in (-4, 0, 4))
+
+    def _sweep(self, snap: Snapshot, members: list[dict], cx: float, cy: float) -> None:
+        """Visit explored tiles not seen lately, nearest first (a hidden building is somewhere)."""
+        step = 6
+        cur = self.sweep_target
+        if cur is not None and _dist2(cx, cy, *cur) < 16:
+            self.swept.add(cur)
+            cur = None
+        if cur is None:
+            best, best_d = None, None
+            for ty in range(step // 2, self.map.h, step):
+                for tx in range(step // 2, self.map.w, step):
+                    p = (tx + 0.5, ty + 0.5)
+                    if p in self.swept or not snap.explored.get(tx, ty) or not self.map.passable(tx, ty):
+                        continue
+                    if snap.visible.get(tx, ty):
+                        continue
+                    d = _dist2(p[0], p[1], cx, cy)
+                    if best_d is None or d < best_d:
+                        best, best_d = p, d
+            if best is None:
+                self.swept.clear()
+                return
+            cur = best
+        self.sweep_target = cur
+        self._command(members, "attack", {"x": cur[0], "y": cur[1]}, ("pt", cur), snap, refresh_s=4)
+
+    @staticmethod
+    def _explored_tile_of(snap: Snapshot, b: dict, cx: float, cy: float):
+        best, best_d = None, None
+        for ty in range(b["y"] - 1, b["y"] + b.get("h", 1) + 1):
+            for tx in range(b["x"] - 1, b["x"] + b.get("w", 1) + 1):
+                if snap.explored.get(tx, ty):
+                    d = _dist2(tx + 0.5, ty + 0.5, cx, cy)
+                    if best_d is None or d < best_d:
+                        best, best_d = (tx + 0.5, ty + 0.5), d
+        return best
 
     def _wave_building_target(self, snap: Snapshot, cx: float, cy: float) -> dict | None:
         best, best_d = None, None
