@@ -105,6 +105,7 @@ class Game:
         self.bocc = [-1] * self.npix          # building id on each tile
         self.grid = Grid(width, height, bytearray(self.water))
         self._grid_dirty = False
+        self._grid_changes: list[tuple[int, int, int, int]] = []
         # entities
         self.units: dict[int, Unit] = {}
         self.buildings: dict[int, Building] = {}
@@ -153,6 +154,7 @@ class Game:
             self.bocc[i] = b.id
             self.grid.blocked[i] = 1
         self._grid_dirty = True
+        self._grid_changes.append((b.x, b.y, b.x + b.w - 1, b.y + b.h - 1))
         if not built:
             self.players[owner].sites.append(b.id)
         return b
@@ -766,7 +768,8 @@ class Game:
             self._path_queue.append(u.id)
 
     def _relabel(self) -> None:
-        self.grid.relabel()
+        self.grid.relabel(self._grid_changes)
+        self._grid_changes = []
         self._grid_dirty = False
 
     def _compute_path(self, u: Unit) -> int:
@@ -1353,6 +1356,7 @@ class Game:
             self.bocc[i] = -1
             self.grid.blocked[i] = self.water[i]
         self._grid_dirty = True
+        self._grid_changes.append((b.x, b.y, b.x + b.w - 1, b.y + b.h - 1))
         pl = self.players[b.owner]
         if b.id in pl.sites:
             pl.sites.remove(b.id)

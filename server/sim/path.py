@@ -24,23 +24,45 @@ class Grid:
         self.version = 0
         self.relabel()
 
-    def relabel(self) -> None:
-        """Rebuild neighbour lists and label 8-connected (no corner cutting) components."""
+    def relabel(self, changed: list[tuple[int, int, int, int]] | None = None) -> None:
+        """Refresh neighbour lists (all, or around the ``changed`` rectangles) and components.
+
+        Components are 4-connected: with no corner cutting, every diagonal step can
+        be replaced by two straight ones, so 4- and 8-connectivity agree.
+        """
         W, H, b = self.w, self.h, self.blocked
-        self.nb = [tuple(self.neighbours(i)) if not b[i] else () for i in range(W * H)]
+        if changed is None or not self.nb:
+            self.nb = [tuple(self.neighbours(i)) if not b[i] else () for i in range(W * H)]
+        else:
+            nb = self.nb
+            for x0, y0, x1, y1 in changed:
+                for y in range(max(0, y0 - 1), min(H, y1 + 2)):
+                    for x in range(max(0, x0 - 1), min(W, x1 + 2)):
+                        i = y * W + x
+                        nb[i] = tuple(self.neighbours(i)) if not b[i] else ()
         comp = [-1] * (W * H)
         label = 0
         for s in range(W * H):
             if b[s] or comp[s] >= 0:
                 continue
             comp[s] = label
-            dq = deque([s])
-            while dq:
-                i = dq.popleft()
-                for j, _c in self.nb[i]:
-                    if comp[j] < 0:
-                        comp[j] = label
-                        dq.append(j)
+            stack = [s]
+            pop, push = stack.pop, stack.append
+            while stack:
+                i = pop()
+                x = i % W
+                if x > 0 and comp[i - 1] < 0 and not b[i - 1]:
+                    comp[i - 1] = label
+                    push(i - 1)
+                if x < W - 1 and comp[i + 1] < 0 and not b[i + 1]:
+                    comp[i + 1] = label
+                    push(i + 1)
+                if i >= W and comp[i - W] < 0 and not b[i - W]:
+                    comp[i - W] = label
+                    push(i - W)
+                if i + W < W * H and comp[i + W] < 0 and not b[i + W]:
+                    comp[i + W] = label
+                    push(i + W)
             label += 1
         self.comp = comp
         self.version += 1
