@@ -112,8 +112,15 @@ export function drawBuilding(ctx, type, owner, w, h, time, opts = {}) {
     case "hq": {
       ctx.fillStyle = d; rr(ctx, 8, 10, W - 16, H - 18, 4); ctx.fill();
       ctx.fillStyle = c; rr(ctx, 10, 12, W - 20, H - 22, 4); ctx.fill();
-      ctx.fillStyle = "#e5e7eb"; ctx.beginPath(); ctx.arc(W / 2, H / 2 + 2, 14, Math.PI, 0); ctx.fill();
-      ctx.fillStyle = "#9ca3af"; ctx.beginPath(); ctx.arc(W / 2, H / 2 + 2, 14, Math.PI, Math.PI * 1.25); ctx.lineTo(W / 2, H / 2 + 2); ctx.fill();
+      // command dome with a rotating radar dish
+      const dome = ctx.createRadialGradient(W / 2 - 5, H / 2 - 8, 2, W / 2, H / 2 - 2, 16);
+      dome.addColorStop(0, "#f8fafc"); dome.addColorStop(1, "#94a3b8");
+      ctx.fillStyle = dome; ctx.beginPath(); ctx.arc(W / 2, H / 2 - 2, 14, 0, Math.PI * 2); ctx.fill();
+      ctx.strokeStyle = d; ctx.lineWidth = 1.5; ctx.stroke();
+      ctx.save(); ctx.translate(W / 2, H / 2 - 2); ctx.rotate(opts.stale ? 0.6 : time / 900);
+      ctx.strokeStyle = "#334155"; ctx.lineWidth = 2.5; ctx.beginPath(); ctx.arc(0, 0, 8, -0.9, 0.9); ctx.stroke();
+      ctx.lineWidth = 1.5; ctx.beginPath(); ctx.moveTo(0, 0); ctx.lineTo(8, 0); ctx.stroke();
+      ctx.restore();
       ctx.fillStyle = "#111827"; ctx.fillRect(W / 2 - 6, H - 22, 12, 10);
       // antenna + blinking light
       ctx.strokeStyle = "#d4d4d8"; ctx.lineWidth = 2; ctx.beginPath(); ctx.moveTo(W - 16, 14); ctx.lineTo(W - 16, 2); ctx.stroke();
@@ -182,6 +189,10 @@ export function drawBuilding(ctx, type, owner, w, h, time, opts = {}) {
       ctx.fillStyle = c; ctx.fillRect(6, 6, W - 12, H - 12);
     }
   }
+  // soft light from the top left
+  const light = ctx.createLinearGradient(0, 0, W, H);
+  light.addColorStop(0, "rgba(255,255,255,0.14)"); light.addColorStop(0.5, "rgba(255,255,255,0)"); light.addColorStop(1, "rgba(0,0,0,0.22)");
+  ctx.fillStyle = light; rr(ctx, 2, 2, W - 4, H - 4, 3); ctx.fill();
   ctx.restore();
 }
 
