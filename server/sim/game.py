@@ -111,6 +111,7 @@ class Game:
         self.buildings: dict[int, Building] = {}
         self._next_id = 1
         self._path_queue: deque[int] = deque()
+        self._placement_cache: tuple | None = None
         self._fields: dict[int, FieldJob] = {}        # goal tile -> shared search (LRU by insertion)
         self._field_wait: dict[int, list[int]] = {}   # goal tile -> unit ids waiting for it
         self._spans: dict[float, list[tuple[int, int]]] = {}
@@ -469,8 +470,8 @@ class Game:
                 for tx in range(x - margin, x + rule.w + margin):
                     if 0 <= tx < W and 0 <= ty < H and self.bocc[ty * W + tx] >= 0:
                         return "too close to another building"
-        for u in self.units.values():
-            if u.alive and not u.rule.air and x - 0.3 <= u.x < x + rule.w + 0.3 and y - 0.3 <= u.y < y + rule.h + 0.3:
+        for u in self._ground_units_near(x - 1, y - 1, x + rule.w + 1, y + rule.h + 1):
+            if u.alive and x - 0.3 <= u.x < x + rule.w + 0.3 and y - 0.3 <= u.y < y + rule.h + 0.3:
                 return "units are standing there"
         near = False
         for b in self.buildings.values():
@@ -483,6 +484,22 @@ class Game:
         if not near:
             return f"too far from your base (must be within {R.BUILD_RADIUS} tiles of your buildings)"
         return None
+
+    def _ground_units_near(self, x0: float, y0: float, x1: float, y1: float) -> list[Unit]:
+        """Living ground units in a rectangle (a per-call bucket index, cached for the current state)."""
+        key = (self.tick, len(self.units), self._next_id)
+        if self._placement_cache is None or self._placement_cache[0] != key:
+            buckets: dict[tuple[int, int], list[Unit]] = {}
+            for u in self.units.values():
+                if u.alive and not u.rule.air:
+                    buckets.setdefault((int(u.x) // 4, int(u.y) // 4), []).append(u)
+            self._placement_cache = (key, buckets)
+        buckets = self._placement_cache[1]
+        out: list[Unit] = []
+        for by in range(int(y0) // 4, int(y1) // 4 + 1):
+            for bx in range(int(x0) // 4, int(x1) // 4 + 1):
+                out.extend(buckets.get((bx, by), ()))
+        return out
 
     def _auto_place(self, p: int, btype: str) -> tuple[int, int] | None:
         rule = R.BUILDINGS[btype]
@@ -1236,12 +1253,13 @@ class Game:
             if ref is None:
                 u.hv_wait = self.tick + R.ticks(2)
                 return
-            dock = (ref.x + ref.w / 2, ref.y + ref.h + 0.5)
             if ref.dist2(u.x, u.y) <= 1.0:
                 u.hv = "unload"
             elif self.tick >= u.hv_wait:
                 u.hv_wait = self.tick + R.ticks(1)
-                self._request_path(u, dock, force=True)
+                dock = self._dock(ref, u)
+                if dock is not None:
+                    self._request_path(u, dock, force=True)
             return
         if u.hv == "unload":
             ref = self._nearest_refinery(u)
@@ -1258,6 +1276,23 @@ class Game:
                 u.cargo = 0.0
                 u.hv = "seek"
                 u.order = "harvest"
+
+    def _dock(self, ref: Building, u: Unit) -> tuple[float, float] | None:
+        """The free tile next to the refinery nearest to the harvester (reachable from it)."""
+        if self._grid_dirty:
+            self._relabel()
+        W, H = self.w, self.h
+        comp = self.grid.comp
+        c = comp[int(u.y) * W + int(u.x)]
+        best, bd = None, 1e18
+        for y in range(ref.y - 1, ref.y + ref.h + 1):
+            for x in range(ref.x - 1, ref.x + ref.w + 1):
+                if 0 <= x < W and 0 <= y < H and comp[y * W + x] == c and c >= 0:
+                    # prefer the side below the refinery (its door), then the nearest
+                    d = (x + 0.5 - u.x) ** 2 + (y + 0.5 - u.y) ** 2 + (0 if y == ref.y + ref.h else 4)
+                    if d < bd:
+                        best, bd = (x + 0.5, y + 0.5), d
+        return best
 
     def _release(self, u: Unit) -> None:
         if u.hv_tile >= 0 and self.claims.get(u.hv_tile) == u.id:
