@@ -162,6 +162,8 @@ class Client {
       this.renderer.buildTerrain();
       this.centeredOnce = false;
       this.selection.clear();
+      this.groups = {};
+      this.stats = { unitsBuilt: 0, buildingsBuilt: 0, unitsLost: 0, buildingsLost: 0 };
     }
     this.snapshotAsked = false;
     if (m.lang && normalizeLang(m.lang) !== getLang()) this.conn.send({ type: "set_language", lang: getLang() });

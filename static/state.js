@@ -28,8 +28,8 @@ export class GameState {
     this.players = null;
     this.units = new Map();
     this.buildings = new Map();
-    this.explored = null;
-    this.visible = null;
+    // keep the fog masks of the map we hold (a reconnect shows the old fog until the next full state)
+    if (!this.map) { this.explored = null; this.visible = null; }
     this.gameOver = null;
     this.history = [];      // [{tick, t, pos: Map(id -> [x, y])}]
     this.awaitingFull = true;

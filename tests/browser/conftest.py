@@ -99,7 +99,10 @@ def page(browser, server_url, request):
     ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale="en-US")
     pg = ctx.new_page()
     errors = PageErrors()
-    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    def on_console(m):
+        if m.type == "error" or (m.type == "warning" and "draw failed" in m.text):
+            errors.append(f"console.{m.type}: {m.text}")
+    pg.on("console", on_console)
     pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     pg.errors = errors
     pg.base = server_url

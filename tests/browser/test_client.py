@@ -269,3 +269,58 @@ def test_new_game_with_a_difficulty(page):
     assert f"room={new_room}" in page.url
     assert page.locator("#difficulty-select").input_value() == "hard"  # from welcome.difficulty
     assert page.errors == [], page.errors
+
+
+def test_keyboard_attack_move_stop_and_control_groups(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    inf = [u for u in own(page, "unit") if u["type"] == "infantry"]
+    assert len(inf) >= 2
+    cx = sum(u["x"] for u in inf) / len(inf)
+    cy = sum(u["y"] for u in inf) / len(inf)
+    page.evaluate("([x, y]) => window.__game.centerOn(x, y)", [cx, cy])
+    page.wait_for_timeout(200)
+    # box-select around the infantry
+    pts = [page.evaluate("([x, y]) => window.__game.worldToScreen(x, y)", [u["x"], u["y"]]) for u in inf]
+    x0, y0 = min(p["x"] for p in pts) - 25, min(p["y"] for p in pts) - 25
+    x1, y1 = max(p["x"] for p in pts) + 25, max(p["y"] for p in pts) + 25
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x1, y1, steps=4)
+    page.mouse.up()
+    ids = sorted(u["id"] for u in inf)
+    assert sorted(page.evaluate("() => window.__game.selection")) == ids
+    # control group 1
+    page.keyboard.press("Control+1")
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => window.__game.selection") == []
+    page.keyboard.press("1")
+    assert sorted(page.evaluate("() => window.__game.selection")) == ids
+    # attack-move to a free tile a few tiles away
+    dest = page.evaluate("""([ux, uy]) => {
+        const g = window.__game, c = document.getElementById('game-canvas').getBoundingClientRect();
+        for (const r of [5, 4, 6]) for (let a = 0; a < 16; a++) {
+            const x = Math.floor(ux + r * Math.cos(a * Math.PI / 8)), y = Math.floor(uy + r * Math.sin(a * Math.PI / 8));
+            const s = g.worldToScreen(x + 0.5, y + 0.5);
+            if (g.tileAt(x, y) === '.' && g.isExplored(x, y) && s.x > c.left + 30 && s.y > c.top + 30 && s.x < c.right - 30 && s.y < c.bottom - 30
+                && !g.state.buildings.some(b => x >= b.x && y >= b.y && x < b.x + b.w && y < b.y + b.h)) return s;
+        }
+        return null; }""", [cx, cy])
+    assert dest
+    page.keyboard.press("a")
+    assert page.evaluate("() => window.__game.mode && window.__game.mode.kind") == "attack_move"
+    page.mouse.click(dest["x"], dest["y"])
+    assert page.evaluate("() => window.__game.mode") is None
+    page.wait_for_function(
+        """(ids) => window.__game.state.units.filter(u => ids.includes(u.id)).some(u => u.order !== 'idle')""",
+        arg=ids, timeout=5000)
+    page.wait_for_timeout(400)
+    page.keyboard.press("s")
+    page.wait_for_function(
+        """(ids) => window.__game.state.units.filter(u => ids.includes(u.id)).every(u => u.order === 'idle')""",
+        arg=ids, timeout=5000)
+    before = {u["id"]: (u["x"], u["y"]) for u in own(page, "unit") if u["id"] in ids}
+    page.wait_for_timeout(600)
+    after = {u["id"]: (u["x"], u["y"]) for u in own(page, "unit") if u["id"] in ids}
+    assert all(math.hypot(after[i][0] - before[i][0], after[i][1] - before[i][1]) < 0.3 for i in ids)
+    assert page.errors == [], page.errors
