@@ -1,4 +1,5 @@
 """Property tests: random order streams never break the rules; the game is deterministic."""
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,8 +46,9 @@ def play(seed, orders, check=None):
             g.step()
             if check:
                 check(g)
+        v = g.validate(player, a)
         r = g.apply(player, a)
-        assert isinstance(r.ok, bool)
+        assert isinstance(r.ok, bool) and v.ok == r.ok
         assert r.ok or (r.error and r.info and r.info.get("code"))
     for _ in range(60):
         g.step()
@@ -70,7 +72,7 @@ def invariants(g):
 @given(seed=st.integers(0, 5), orders=stream)
 def test_random_orders_never_break_the_rules(seed, orders):
     g = play(seed, orders, invariants)
-    g.view(0), g.view(1), g.view(None), g.drain_events()
+    orjson.dumps([g.view(0), g.view(1), g.view(None), g.drain_events(), g.order_log])
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
