@@ -206,6 +206,20 @@ async def admin_rooms(request: web.Request) -> web.Response:
     return json_response({"rooms": [r.stats() for r in request.app[keys.ROOMS].rooms.values()]})
 
 
+async def admin_runtime(request: web.Request) -> web.Response:
+    """Process figures for leak checks: tasks, sockets, memory."""
+    _check_admin(request)
+    import asyncio
+
+    import psutil
+
+    return json_response({"tasks": len(asyncio.all_tasks()), "sockets": sum(1 for ws in request.app[keys.SOCKETS] if not ws.closed),
+                          "rooms": len(request.app[keys.ROOMS].rooms),
+                          "clients": request.app[keys.ROOMS].client_count(),
+                          "rss_bytes": psutil.Process().memory_info().rss,
+                          "nl_sent": request.app[keys.NL_JOBS].sent, "nl_answered": request.app[keys.NL_JOBS].answered})
+
+
 async def admin_cleanup(request: web.Request) -> web.Response:
     _check_admin(request)
     from .lifecycle import housekeeping_once
@@ -225,5 +239,6 @@ def setup_routes(app: web.Application, static_dir: str) -> None:
     app.router.add_delete("/api/nl/requests/{request_id}", cancel_request)
     app.router.add_get("/api/nl/examples", examples)
     app.router.add_get("/api/admin/rooms", admin_rooms)
+    app.router.add_get("/api/admin/runtime", admin_runtime)
     app.router.add_post("/api/admin/cleanup", admin_cleanup)
     app.router.add_static("/static", static_dir, name="static")

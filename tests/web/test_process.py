@@ -70,12 +70,12 @@ async def test_starts_fast_then_sigterm_closes_1001_and_exits_0() -> None:
             assert ws.close_code == 1001
         assert proc.wait(timeout=5) == 0
         assert time.monotonic() - sent < 5.0
-        log = proc.stdout.read().decode() if proc.stdout else ""
+        log = proc.communicate()[0].decode()
         assert "[web]" in log and "Traceback" not in log
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+            proc.communicate()
 
 
 def test_bad_configuration_is_a_clear_error() -> None:
