@@ -16,6 +16,27 @@ def own(pg, kind):
         " return (kind === 'unit' ? s.units : s.buildings).filter(e => e.owner === g.playerId); }", [kind])
 
 
+def find_legal_spot(page):
+    """In placement mode: sweep the mouse around the HQ until the ghost says the spot is legal."""
+    hq = next(b for b in own(page, "building") if b["type"] == "hq")
+    page.evaluate("([x, y]) => window.__game.centerOn(x, y)", [hq["x"] + 1.5, hq["y"] + 1.5])
+    page.wait_for_timeout(200)
+    box = page.locator("#game-canvas").bounding_box()
+    for r in range(3, 9):
+        for dx in range(-r, r + 1):
+            for dy in (-r, r) if abs(dx) != r else range(-r, r + 1):
+                sp = page.evaluate("([x, y]) => window.__game.worldToScreen(x, y)",
+                                   [hq["x"] + 1.5 + dx, hq["y"] + 1.5 + dy])
+                if not (box["x"] + 20 < sp["x"] < box["x"] + box["width"] - 20
+                        and box["y"] + 20 < sp["y"] < box["y"] + box["height"] - 20):
+                    continue
+                page.mouse.move(sp["x"], sp["y"])
+                gh = page.evaluate("() => window.__game.ghost")
+                if gh and gh["legal"]:
+                    return sp, gh
+    return None
+
+
 def test_page_loads_without_console_errors(page):
     page.goto(page.base + "/")
     wait_game(page)
@@ -86,28 +107,7 @@ def test_power_plant_is_built_through_the_sidebar(page):
     credits0 = int(page.locator("#credits").inner_text())
     page.click('[data-build="power_plant"]')
     assert page.evaluate("() => window.__game.mode && window.__game.mode.kind") == "place"
-    hq = next(b for b in own(page, "building") if b["type"] == "hq")
-    page.evaluate("([x, y]) => window.__game.centerOn(x, y)", [hq["x"] + 1.5, hq["y"] + 1.5])
-    page.wait_for_timeout(200)
-    # sweep the mouse over spots around the HQ until the ghost says the spot is legal
-    spot = None
-    for r in range(3, 9):
-        for dx in range(-r, r + 1):
-            for dy in (-r, r) if abs(dx) != r else range(-r, r + 1):
-                wx, wy = hq["x"] + 1.5 + dx, hq["y"] + 1.5 + dy
-                sp = page.evaluate("([x, y]) => window.__game.worldToScreen(x, y)", [wx, wy])
-                box = page.locator("#game-canvas").bounding_box()
-                if not (box["x"] + 20 < sp["x"] < box["x"] + box["width"] - 20 and box["y"] + 20 < sp["y"] < box["y"] + box["height"] - 20):
-                    continue
-                page.mouse.move(sp["x"], sp["y"])
-                gh = page.evaluate("() => window.__game.ghost")
-                if gh and gh["legal"]:
-                    spot = (sp, gh)
-                    break
-            if spot:
-                break
-        if spot:
-            break
+    spot = find_legal_spot(page)
     assert spot, "no legal spot found for the power plant ghost"
     sp, gh = spot
     page.mouse.click(sp["x"], sp["y"])
@@ -323,4 +323,50 @@ def test_keyboard_attack_move_stop_and_control_groups(page):
     page.wait_for_timeout(600)
     after = {u["id"]: (u["x"], u["y"]) for u in own(page, "unit") if u["id"] in ids}
     assert all(math.hypot(after[i][0] - before[i][0], after[i][1] - before[i][1]) < 0.3 for i in ids)
+    assert page.errors == [], page.errors
+
+
+def test_construction_shows_in_the_queue_and_can_be_cancelled(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    barracks = page.locator('[data-build="barracks"]')
+    assert barracks.get_attribute("aria-disabled") == "true"
+    assert "Power Plant" in barracks.get_attribute("title")          # the reason: missing prerequisite
+    assert "Power Plant" in barracks.locator(".breason").inner_text()
+    barracks.click(force=True)                                        # clicking says why, nothing is sent
+    assert page.evaluate("() => window.__game.mode") is None
+    assert "Power Plant" in page.locator("#toast").inner_text()
+    page.click('[data-build="power_plant"]')
+    spot = find_legal_spot(page)
+    assert spot
+    page.mouse.click(spot[0]["x"], spot[0]["y"])
+    page.wait_for_selector('#queues .qitem[data-item="power_plant"]', timeout=5000)
+    page.wait_for_function("() => Number(document.getElementById('credits').textContent) < 5000", timeout=5000)
+    page.click('#queues .qitem[data-item="power_plant"] .qcancel')
+    page.wait_for_function(
+        "() => !window.__game.state.buildings.some(b => b.type === 'power_plant' && b.owner === window.__game.playerId)",
+        timeout=5000)
+    page.wait_for_selector('#queues .qitem[data-item="power_plant"]', state="detached", timeout=5000)
+    page.wait_for_function("() => Number(document.getElementById('credits').textContent) > 4700", timeout=5000)
+    assert page.errors == [], page.errors
+
+
+def test_camera_moves_with_keys_and_minimap(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    mm = page.locator("#minimap").bounding_box()
+    page.mouse.click(mm["x"] + mm["width"] * 0.5, mm["y"] + mm["height"] * 0.5)
+    cam = page.evaluate("() => window.__game.camera")
+    centre = page.evaluate("() => { const c = window.__game.camera; return window.__game.screenToWorld("
+                           "document.getElementById('game-canvas').getBoundingClientRect().left + c.w / 2,"
+                           "document.getElementById('game-canvas').getBoundingClientRect().top + c.h / 2); }")
+    assert abs(centre["x"] - 32) < 1.5 and abs(centre["y"] - 24) < 1.5, centre
+    page.keyboard.down("ArrowRight")
+    page.wait_for_timeout(300)
+    page.keyboard.up("ArrowRight")
+    assert page.evaluate("() => window.__game.camera.x") > cam["x"] + 50
+    page.keyboard.down("w")
+    page.wait_for_timeout(300)
+    page.keyboard.up("w")
+    assert page.evaluate("() => window.__game.camera.y") < cam["y"] - 50
     assert page.errors == [], page.errors
