@@ -9,7 +9,7 @@ Measures, for a translator-sized prefix (~400 tokens) and an analyst-sized one:
 
     python bench/bench_llm.py                  # everything (~1-2 min on 2 cores)
     python bench/bench_llm.py --part prefix    # prefix/task switching only
-    python bench/bench_llm.py --part tick --configs 1:0,1:5,2:5   # threads:nice
+    python bench/bench_llm.py --part tick --configs 1:0,1:10,2:10   # threads:nice
     python bench/bench_llm.py --json out.json
 """
 
@@ -112,7 +112,7 @@ def bench_prefix(threads: int, batch_threads: int, rounds: int) -> dict[str, Any
         w = start(LLMSettings(n_threads=threads, n_threads_batch=batch_threads, prefix_cache=mode))
         st = w.status()
         # same task again and again: prefix live in the context
-        run_one(w, **order(0))
+        cold = run_one(w, **order(0))
         live = [run_one(w, **order(i)) for i in range(1, rounds + 1)]
         # alternate two tasks: the prefix must be restored (seq/full) or re-evaluated (off)
         switch: list[dict[str, Any]] = []
@@ -123,6 +123,8 @@ def bench_prefix(threads: int, batch_threads: int, rounds: int) -> dict[str, Any
             "load_ms": st["load_ms"],
             "rss_mb_after_load": st["memory"]["rss_mb"],
             "prompt_tokens_order": live[0]["prompt_tokens"],
+            "cold_prefix_ms": cold["timings"]["prefix_ms"],
+            "cold_first_token_ms": cold["timings"]["first_token_ms"],
             "live_first_token_ms": [s["timings"]["first_token_ms"] for s in live],
             "live_total_ms": [s["timings"]["total_ms"] for s in live],
             "switch_prefix_ms": [s["timings"]["prefix_ms"] for s in switch],
@@ -137,6 +139,8 @@ def bench_prefix(threads: int, batch_threads: int, rounds: int) -> dict[str, Any
         out[mode] = res
         print(f"[prefix={mode} threads={threads}/{batch_threads}] order prompt {res['prompt_tokens_order']} tok, "
               f"state {res['state_bytes'] / 1e6:.1f} MB, rss {res['rss_mb_end']} MB")
+        print(f"   first request (cold prefix) prefix {res['cold_prefix_ms']:.0f} ms, first token "
+              f"{res['cold_first_token_ms']:.0f} ms")
         print(f"   same task (live)    first token {ms(res['live_first_token_ms'])}; total {ms(res['live_total_ms'])}")
         print(f"   after task switch   prefix {ms(res['switch_prefix_ms'])}; first token "
               f"{ms(res['switch_first_token_ms'])}; total {ms(res['switch_total_ms'])} [{','.join(res['switch_how'])}]")
@@ -200,6 +204,9 @@ def bench_tick(configs: list[tuple[int, int]], seconds: float, work_ms: float) -
             w.start()
             while w.state == "loading":
                 await asyncio.sleep(0.01)
+            # both prefixes evaluated before the clock starts: measure steady state
+            await w.wait(w.prime("order", ORDER_SYSTEM), 120)
+            await w.wait(w.prime("analysis", ANALYSIS_SYSTEM), 120)
             try:
                 return await _tick_run(w, seconds, work_ms)
             finally:
@@ -216,7 +223,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", choices=["all", "prefix", "tick"], default="all")
     ap.add_argument("--threads", default="1", help="prefix part: n_threads (n_threads_batch = same)")
-    ap.add_argument("--configs", default="1:0,1:5,2:0,2:5",
+    ap.add_argument("--configs", default="1:0,1:10,2:0,2:10",
                     help="tick part: threads:nice pairs to compare (n_threads_batch = n_threads)")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=8.0, help="duration of each tick run")

@@ -51,7 +51,7 @@ class LLMSettings:
     model_path: str = _d("", "GGUF file for the local backend; empty = the embedded SmolLM2 model")
     n_threads: int = _d(1, "CPU threads used to generate tokens")
     n_threads_batch: int = _d(1, "CPU threads used to evaluate prompts")
-    nice: int = _d(5, "niceness added to the worker thread (and the llama.cpp threads it starts), so "
+    nice: int = _d(10, "niceness added to the worker thread (and the llama.cpp threads it starts), so "
                    "the game tick wins the CPU when they compete; 0 = same priority")
     n_ctx: int = _d(2048, "context window in tokens (prefix + user text + answer)")
     n_batch: int = _d(256, "prompt tokens evaluated per llama_decode call")
