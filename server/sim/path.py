@@ -9,9 +9,9 @@ a per-tick budget was chosen over flow fields.
 from __future__ import annotations
 
 import heapq
-from collections import deque
 
 SQRT2 = 1.4142135623730951
+INF = float("inf")
 
 
 class Grid:
@@ -268,8 +268,6 @@ class FieldJob:
         return None
 
 
-INF = float("inf")
-
 
 def prune(path: list[int], W: int) -> list[int]:
     """Drop the middle points of straight runs."""
@@ -277,7 +275,7 @@ def prune(path: list[int], W: int) -> list[int]:
         return path
     out = [path[0]]
     for k in range(1, len(path) - 1):
-        a, m, c = out[-1] if False else path[k - 1], path[k], path[k + 1]
+        a, m, c = path[k - 1], path[k], path[k + 1]
         if (m % W - a % W, m // W - a // W) != (c % W - m % W, c // W - m // W):
             out.append(m)
     out.append(path[-1])
