@@ -298,11 +298,16 @@ class Game:
                 return (hx, hy), None
             if t.place == "enemy_base":
                 pl = self.players[p]
+                ex, ey = self.players[1 - p].start
+                best, bd = None, 1e18
                 for snap in pl.seen.values():
-                    if snap["type"] == "hq":
-                        return (snap["x"] + snap["w"] / 2, snap["y"] + snap["h"] / 2), None
-                enemy = 1 - p
-                return self.players[enemy].start, None
+                    # the HQ as last seen; else the remembered building nearest the enemy's start
+                    d = -1.0 if snap["type"] == "hq" else (snap["x"] - ex) ** 2 + (snap["y"] - ey) ** 2
+                    if d < bd:
+                        best, bd = snap, d
+                if best is not None:
+                    return (best["x"] + best["w"] / 2, best["y"] + best["h"] / 2), None
+                return (ex, ey), None
             cx, cy = self._centre(units) if units else self._home(p)
             if t.place == "ore":
                 best, bd = -1, 1e18

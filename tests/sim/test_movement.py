@@ -130,3 +130,18 @@ def test_group_order_does_not_stall_a_tick():
         worst = max(worst, time.thread_time() - t)
     assert worst < 0.05
     assert all(g.units[i].path for i in ids if g.units[i].order == "move")
+
+
+def test_enemy_base_is_the_hq_as_last_seen():
+    rows = grass(40, 30)
+    g = make(rows)
+    g.add_building(0, "hq", 1, 1)
+    hq1 = g.add_building(1, "hq", 20, 20)   # not at player 1's default start site
+    u = g.add_unit(0, "tank", 5.5, 5.5)
+    sel = {"action": "move", "units": {"ids": [u.id]}, "target": {"place": "enemy_base"}}
+    r = g.apply(0, sel)
+    assert (r.info["x"], r.info["y"]) == g.players[1].start
+    g.add_unit(0, "helicopter", 21.5, 18.5)
+    run(g, 5)
+    r = g.apply(0, sel)
+    assert (r.info["x"], r.info["y"]) == (hq1.cx, hq1.cy)
