@@ -137,6 +137,7 @@ class ModelWorker:
         self._last_sweep = 0.0
         self._load_ms: float | None = None
         self._started_at: float | None = None
+        self._proc: Any = None
 
     # ------------------------------------------------------------------ API
     @property
@@ -252,11 +253,7 @@ class ModelWorker:
             else:
                 victims = []
                 if replace_key is not None:
-                    victims = [
-                        r
-                        for r in self._requests.values()
-                        if r.status == PENDING and r.replace_key == replace_key
-                    ]
+                    victims = [r for r in self._pending_locked() if r.replace_key == replace_key]
                 if self._n_pending - len(victims) >= s.max_queue:
                     raise QueueFull(f"{self._n_pending} requests pending (max_queue={s.max_queue})")
                 for v in victims:
@@ -337,9 +334,11 @@ class ModelWorker:
     def status(self) -> dict[str, Any]:
         """Figures for GET /api/model/status."""
         try:
-            import psutil
+            if self._proc is None:
+                import psutil
 
-            rss = int(psutil.Process(os.getpid()).memory_info().rss)
+                self._proc = psutil.Process(os.getpid())
+            rss = int(self._proc.memory_info().rss)
         except Exception:
             rss = 0
         with self._cond:
@@ -406,9 +405,21 @@ class ModelWorker:
         return self._closing
 
     def _push_locked(self, req: LLMRequest) -> None:
+        if len(self._heap) > 2 * self._n_pending + 64:  # drop entries of cancelled/expired requests
+            self._heap = [(r.priority, r.seq, r.id) for r in self._pending_locked()]
+            heapq.heapify(self._heap)
         heapq.heappush(self._heap, (req.priority, req.seq, req.id))
         req.status = PENDING
         self._n_pending += 1
+
+    def _pending_locked(self) -> list[LLMRequest]:
+        """Pending requests (the heap holds them all, plus dead entries), without a full scan."""
+        out = []
+        for _, _, rid in self._heap:
+            req = self._requests.get(rid)
+            if req is not None and req.status == PENDING:
+                out.append(req)
+        return out
 
     def _top_locked(self) -> LLMRequest | None:
         """Most urgent pending request (dropping dead heap entries)."""
@@ -483,7 +494,7 @@ class ModelWorker:
         now = time.monotonic()
         with self._cond:
             self._last_sweep = now
-            victims = [r for r in self._requests.values() if r.status == PENDING and r.deadline <= now]
+            victims = [r for r in self._pending_locked() if r.deadline <= now]
             for r in victims:
                 self._finish_locked(r, TIMEOUT, error=f"timed out after {r.timeout_s:g} s in the queue")
         for r in victims:

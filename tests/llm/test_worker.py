@@ -260,3 +260,16 @@ def test_works_without_an_event_loop() -> None:
     assert got.wait(5)
     assert w.get(rid)["status"] == "completed"  # type: ignore[index]
     w.close()
+
+
+async def test_many_replaced_requests_do_not_pile_up(worker: ModelWorker, fake: FakeBackend) -> None:
+    """Regression guard: replaced (cancelled) requests leave dead queue entries; they are compacted."""
+    worker.settings = worker.settings.replace(max_queue=10)
+    blocker = worker.submit("t", "s", "SLOW", max_tokens=30)
+    for i in range(500):
+        worker.submit("analysis", "s", f"view {i}", priority=10, replace_key="room")
+    assert worker.status()["pending"] == 1
+    assert len(worker._heap) < 200
+    await worker.wait(blocker, 5)
+    await until(lambda: worker.status()["completed"] == 2)
+    assert fake.calls == ["SLOW", "view 499"]
