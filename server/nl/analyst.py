@@ -14,8 +14,10 @@ import re
 from collections import Counter
 from typing import Any, Callable
 
+from .grammar import analysis_grammar
 from .lang import detect_language
 from .prompts import ANALYSIS_SYSTEM, analysis_user
+from .rules import lex
 
 log = logging.getLogger(__name__)
 
@@ -179,13 +181,20 @@ def _facts(view: dict) -> dict[str, Any]:
         cx = cy = None
     f["base"] = (cx, cy)
     threats = []
-    for u in en_units:
-        ux, uy = _num(u.get("x")), _num(u.get("y"))
-        for b in my_b:
-            bx, by = _num(b.get("x")) + _num(b.get("w"), 1) / 2, _num(b.get("y")) + _num(b.get("h"), 1) / 2
-            if math.hypot(ux - bx, uy - by) <= THREAT_RADIUS:
+    centres = [(_num(b.get("x")) + _num(b.get("w"), 1) / 2, _num(b.get("y")) + _num(b.get("h"), 1) / 2)
+               for b in my_b]
+    if centres:
+        r2 = THREAT_RADIUS * THREAT_RADIUS
+        x0 = min(c[0] for c in centres) - THREAT_RADIUS
+        x1 = max(c[0] for c in centres) + THREAT_RADIUS
+        y0 = min(c[1] for c in centres) - THREAT_RADIUS
+        y1 = max(c[1] for c in centres) + THREAT_RADIUS
+        for u in en_units:
+            ux, uy = _num(u.get("x")), _num(u.get("y"))
+            if not (x0 <= ux <= x1 and y0 <= uy <= y1):
+                continue
+            if any((ux - bx) ** 2 + (uy - by) ** 2 <= r2 for bx, by in centres):
                 threats.append(u)
-                break
     f["threats"] = threats
     # enemy base direction (from remembered buildings)
     f["enemy_dir"] = None
@@ -324,14 +333,26 @@ def summarize(view: dict) -> str:
 
 # ------------------------------------------------------------------ model post-processing
 _SENT = re.compile(r"[^.!?。！？]+[.!?。！？]*")
-_LABEL = re.compile(r"^\s*(advice|analysis|answer|conseil|analyse|réponse|建議|分析|回答)\s*[:：]\s*", re.I)
+_LABEL = re.compile(r"^\s*(advice|your advice|analysis|answer|conseil|analyse|réponse|建議|分析|回答)\s*[:：]\s*",
+                    re.I)
 MAX_CHARS = 420
 _ECHO = re.compile(r"situation|produced /|my units:|my buildings:|enemy units in sight|draft|繁體中文|"
                    r"in english|en français|as an ai|language model", re.I)
 
 
+_GAME_WORDS = re.compile(r"credit|power|econom|army|armies|enemy|enemies|attack|defen|build|harvest|ore|base|"
+                         r"crédit|énergie|économ|armée|ennemi|attaqu|défen|constru|récolt|minerai|"
+                         r"資金|電力|經濟|部隊|軍隊|敵|攻擊|防守|建造|採礦|礦|基地", re.I)
+
+
+def _on_topic(sentence: str) -> bool:
+    if _GAME_WORDS.search(sentence):
+        return True
+    return any(kind in ("V", "U", "B", "SW", "P", "PA", "D", "ALL") for kind, _ in lex(sentence))
+
+
 def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
-    """Clean the model's advice: 1-4 distinct complete sentences in ``lang``, capped; None if unusable.
+    """Clean the model's advice: 2-4 distinct complete sentences in ``lang``, capped; None if unusable.
 
     Sentences that echo the situation report, quote numbers absent from it (``summary``),
     or are cut off are dropped.
@@ -356,16 +377,18 @@ def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
         if not re.search(r"[.!?。！？]$", s):
             continue  # cut off by the token limit
         letters = sum(ch.isalpha() for ch in s)
-        if letters < 8 or letters < 0.6 * len(s.replace(" ", "")):
+        if letters < (4 if lang == "zh-TW" else 8) or letters < 0.6 * len(s.replace(" ", "")):
             continue
         if _ECHO.search(s) or s.count(";") >= 2:
             continue
         if summary is not None and any(n not in known_numbers for n in re.findall(r"\d+", s)):
             continue  # an invented figure
+        if not _on_topic(s):
+            continue  # fluent but not about the game
         out.append(s)
         if len(out) == 4:
             break
-    if not out:
+    if len(out) < 2:  # one stray sentence is worse advice than the heuristic's
         return None
     joined = ("" if lang == "zh-TW" else " ").join(out)
     if len(joined) > MAX_CHARS:
@@ -419,7 +442,8 @@ class Analyst:
                 except Exception:
                     log.exception("analysis on_done failed")
 
-        rid = self.worker.submit(TASK, ANALYSIS_SYSTEM, user, max_tokens=self.max_tokens, priority=10,
+        rid = self.worker.submit(TASK, ANALYSIS_SYSTEM, user, grammar=analysis_grammar(lang),
+                                 max_tokens=self.max_tokens, priority=10,
                                  timeout_s=self.timeout_s, replace_key=str(room_id), on_done=done)
         holder["id"] = rid
         return rid

@@ -176,8 +176,23 @@ def grammar_for(text: str) -> str:
     return _text(rules(1, restriction_from_items(lex(text))))
 
 
+_SENTENCE = {
+    "en": r"""[A-Z] [a-z ,']{12,140} "." """,
+    "fr": r"""[A-ZÉÀ] [a-zàâçéèêëîïôûùüÿœ ,'-]{12,160} "." """,
+    "zh-TW": r"""[一-鿿] [一-鿿，、]{3,50} "。" """,
+}
+
+
+def analysis_grammar(lang: str) -> str:
+    """2-4 plain sentences in ``lang``: no lists, labels, digits or echoed report lines."""
+    sep = '""' if lang == "zh-TW" else '" "'
+    sentence = _SENTENCE.get(lang, _SENTENCE["en"]).strip()
+    return (f"root ::= s {sep} s ({sep} s)? ({sep} s)?\n"
+            f"s ::= {sentence}\n")
+
+
 # ------------------------------------------------------------------ GBNF -> regex (tests, tooling)
-_TOKEN = re.compile(r'\s*("(?:[^"\\]|\\.)*"|\[(?:[^\]\\]|\\.)*\]|[A-Za-z_][A-Za-z0-9_-]*|[()|?*+])')
+_TOKEN = re.compile(r'\s*("(?:[^"\\]|\\.)*"|\[(?:[^\]\\]|\\.)*\]|[A-Za-z_][A-Za-z0-9_-]*|[()|?*+]|\{\d+(?:,\d*)?\})')
 
 
 def gbnf_to_regex(grammar: str) -> str:
@@ -223,7 +238,7 @@ def gbnf_to_regex(grammar: str) -> str:
                     atom = t
                 else:
                     atom = "(?:" + rule(t, stack) + ")"
-                while pos < len(toks) and toks[pos] in ("?", "*", "+"):
+                while pos < len(toks) and (toks[pos] in ("?", "*", "+") or toks[pos].startswith("{")):
                     atom += toks[pos]
                     pos += 1
                 out.append(atom)

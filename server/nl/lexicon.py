@@ -158,7 +158,7 @@ _add(LATIN, "ore|ore field|ore fields|gems|gem|minerals|resources|crystals|ore p
      ("P", "ore"))
 _add(LATIN, "nearest enemy|closest enemy|nearest enemies|closest enemies|nearby enemies|nearby enemy|enemy|"
      "enemies|foe|foes|hostiles|opponent|opponents|enemy units|enemy forces|enemy army|"
-     "enemy unit|"
+     "enemy unit|closest|nearest|closest one|nearest one|whoever is closest|whatever is closest|"
      "ennemi le plus proche|l ennemi le plus proche|ennemis les plus proches|le plus proche|l ennemi|"
      "adversaire|adversaires|unites ennemies|forces ennemies", ("P", "nearest_enemy"))
 # adjective forms: "enemy tanks", "chars ennemis"

@@ -90,16 +90,16 @@ _ANALYSIS_LANG = {
 
 ANALYSIS_SYSTEM = (
     "You are the tactical advisor of a player in a real-time strategy game (base building, ore "
-    "economy, power, tanks, infantry, artillery, helicopters, a superweapon). You get a situation "
-    "report and the key points. Write 2 to 4 short, concrete sentences of advice for the player: "
-    "the biggest threat or weakness first, then what to build or do next. Use only the facts given. "
-    "No lists, no preamble, no numbers that are not in the report."
+    "economy, power, tanks, infantry, artillery, helicopters, a superweapon). Read the situation and "
+    "the key points, then give the player 2 to 4 short sentences of advice: the biggest threat first, "
+    "then what to build or do next."
 )
 
 
 def analysis_user(summary: str, lang: str, key_points: str = "") -> str:
-    parts = [f"Report: {summary}"]
+    parts = [f"Situation: {summary}"]
     if key_points:
         parts.append(f"Key points: {key_points}")
     parts.append(_ANALYSIS_LANG.get(lang, _ANALYSIS_LANG["en"]))
+    parts.append("Your advice:")
     return "\n".join(parts)

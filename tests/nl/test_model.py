@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import re
 import time
 from typing import AsyncIterator
 
@@ -91,7 +92,7 @@ async def test_model_analysis_in_players_language(worker, lang):
     assert got and got[0]["status"] == "completed", got
     text = got[0]["text"]
     print(f"\n[{lang}] {got[0]['source']}: {text}")
-    assert text and len(text) <= 600
+    assert text and len(text) <= 600 and len(re.split(r"(?<=[.!?。！？])\s*", text.strip(" "))) >= 2
     assert detect_language(text) == lang
     if got[0]["source"] == "heuristic":
         assert text == heuristic_analysis(UNDER_ATTACK, lang)
