@@ -1102,9 +1102,13 @@ class Game:
                     self._request_path(u, u.dest, force=True)
                 return
         tx, ty = self._pos(t)
-        if not u.path and not u.pending:
-            self._request_path(u, (tx, ty), force=True)
-        elif u.path_goal is not None and (u.path_goal[0] - tx) ** 2 + (u.path_goal[1] - ty) ** 2 > 2.0:
+        standing = not u.path and not u.pending
+        pg = u.path_goal
+        if pg is None or (pg[0] - tx) ** 2 + (pg[1] - ty) ** 2 > 2.0:
+            # the target is somewhere new: a standing unit asks at once, a moving one at most once a second
+            self._request_path(u, (tx, ty), force=standing)
+        elif standing:
+            # got there and still out of range (e.g. across water): retry, at most once a second
             self._request_path(u, (tx, ty))
 
     def _fire(self, src: Unit | Building, t: Unit | Building) -> None:
