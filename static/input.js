@@ -182,6 +182,7 @@ export class Input {
         return;
       }
       if (m.kind === "superweapon") {
+        if (!g.store.isExplored(Math.floor(w.x), Math.floor(w.y))) { g.panels.toast(t("sw_unexplored"), "bad"); return; }
         g.command({ action: "launch_superweapon", target: { x: Math.floor(w.x), y: Math.floor(w.y) } });
         g.panels.setMode(null);
         return;

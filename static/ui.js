@@ -233,7 +233,9 @@ export class Panels {
       case "under_attack": this.feed(t("ev_under_attack"), "bad"); break;
       case "low_power": this.feed(t("ev_low_power"), "warn"); break;
       case "superweapon_ready": this.feed(t("ev_superweapon_ready"), "good"); break;
-      case "superweapon_launched": this.feed(t("ev_superweapon_launched"), "warn"); break;
+      case "superweapon_launched":
+        this.feed(m.by != null && m.by !== g.playerId ? t("ev_enemy_superweapon") : t("ev_superweapon_launched"), "warn");
+        break;
       case "game_over": this.feed(t("ev_game_over"), "warn"); break;
       case "player_joined": this.feed(t("ev_player_joined"), "info"); break;
       case "player_left": this.feed(t("ev_player_left"), "info"); break;

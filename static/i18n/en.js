@@ -1,5 +1,7 @@
 // English UI strings. Keys are shared by every language module.
 export default {
+  sw_unexplored: "The superweapon can only target explored ground",
+  ev_enemy_superweapon: "Enemy superweapon launched!",
   power_title: "Power used / produced",
   model_loading: "loading", model_ready: "ready", model_failed: "unavailable", model_disabled: "off",
   title: "Iron Dawn",

@@ -1,5 +1,7 @@
 // Chaînes de l'interface en français. Mêmes clés que en.js.
 export default {
+  sw_unexplored: "La superarme ne peut viser qu'un terrain exploré",
+  ev_enemy_superweapon: "Superarme ennemie lancée !",
   power_title: "Énergie consommée / produite",
   model_loading: "chargement", model_ready: "prêt", model_failed: "indisponible", model_disabled: "désactivé",
   title: "Iron Dawn",

@@ -1,5 +1,7 @@
 // 繁體中文介面字串。鍵與 en.js 相同。
 export default {
+  sw_unexplored: "超級武器只能瞄準已探索的區域",
+  ev_enemy_superweapon: "敵方發射了超級武器！",
   power_title: "電力消耗 / 產出",
   model_loading: "載入中", model_ready: "就緒", model_failed: "無法使用", model_disabled: "已停用",
   title: "鋼鐵黎明",

@@ -370,3 +370,18 @@ def test_camera_moves_with_keys_and_minimap(page):
     page.keyboard.up("w")
     assert page.evaluate("() => window.__game.camera.y") < cam["y"] - 50
     assert page.errors == [], page.errors
+
+
+def test_every_language_module_has_every_key(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    missing = page.evaluate("""async () => {
+        const { LANGS } = await import('/static/i18n/index.js');
+        const out = {};
+        const en = Object.keys(LANGS.en);
+        for (const [lang, dict] of Object.entries(LANGS)) {
+            const keys = Object.keys(dict);
+            out[lang] = en.filter(k => !keys.includes(k)).concat(keys.filter(k => !en.includes(k)));
+        }
+        return out; }""")
+    assert missing == {"en": [], "fr": [], "zh-TW": []}, missing
