@@ -365,7 +365,7 @@ def _build_clause(items: list[Item]) -> Clause:
         elif kind in ("P", "PA"):
             if c.target is None:
                 c.target = {"place": val}
-            elif c.target.get("place") == "nearest_enemy" and val == "enemy_base":
+            elif c.target.get("place") == "nearest_enemy" and kind == "P" and val != "home":  # "the nearest ore"
                 c.target = {"place": val}
         elif kind == "V":
             c.verbs.append(val)
