@@ -227,13 +227,15 @@ export class Renderer {
       const built = b.built ?? 1;
       if (built < 1) {
         ctx.globalAlpha = 0.45 + 0.4 * built;
-        drawBuilding(ctx, b.type, b.owner, w, h, now, { built });
+        drawBuilding(ctx, b.type, b.owner, w, h, now, { built, stale: b.stale });
         ctx.globalAlpha = 1;
         // scaffolding
-        ctx.strokeStyle = "rgba(250,204,21,0.85)"; ctx.lineWidth = 1.5; ctx.setLineDash([5, 4]);
+        ctx.strokeStyle = b.stale ? "rgba(156,163,175,0.7)" : "rgba(250,204,21,0.85)"; ctx.lineWidth = 1.5; ctx.setLineDash([5, 4]);
         ctx.strokeRect(2, 2, w * TILE - 4, h * TILE - 4); ctx.setLineDash([]);
-        ctx.fillStyle = "rgba(0,0,0,0.6)"; ctx.fillRect(4, h * TILE / 2 - 4, w * TILE - 8, 8);
-        ctx.fillStyle = "#facc15"; ctx.fillRect(5, h * TILE / 2 - 3, (w * TILE - 10) * built, 6);
+        if (!b.stale) {  // a remembered site's progress is out of date: no bar
+          ctx.fillStyle = "rgba(0,0,0,0.6)"; ctx.fillRect(4, h * TILE / 2 - 4, w * TILE - 8, 8);
+          ctx.fillStyle = "#facc15"; ctx.fillRect(5, h * TILE / 2 - 3, (w * TILE - 10) * built, 6);
+        }
       } else {
         let aim;
         if (b.type === "defense_turret") aim = this._aimFor(b.id, X + 16, Y + 16, now);
