@@ -118,7 +118,7 @@ async def spectator(session: ClientSession, url: str, room: str, seconds: float,
     while time.monotonic() < end:
         try:
             msg = await ws.receive(timeout=1)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
         if msg.type == WSMsgType.TEXT and orjson.loads(msg.data).get("type") in ("state", "delta"):
             tally.states += 1

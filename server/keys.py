@@ -4,24 +4,23 @@ tasks import these, never each other."""
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .llm import ModelWorker
+from .metrics import Metrics
+from .nl import Analyst, Translator
+from .rooms import RoomManager
 from .settings import Settings
-
-if TYPE_CHECKING:
-    from .metrics import Metrics
-    from .rooms import RoomManager
-    from .web.clients import ConnectionTracker
-    from .web.nl_jobs import NLJobs
+from .web.clients import ConnectionTracker
+from .web.nl_jobs import NLJobs
 
 SETTINGS = web.AppKey("settings", Settings)
-ROOMS = web.AppKey("rooms", "RoomManager")
-METRICS = web.AppKey("metrics", "Metrics")
-WORKER = web.AppKey("worker", Any)  # server.llm.ModelWorker
-TRANSLATOR = web.AppKey("translator", Any)  # server.nl.Translator
-ANALYST = web.AppKey("analyst", Any)  # server.nl.Analyst
-NL_JOBS = web.AppKey("nl_jobs", "NLJobs")
-SOCKETS = web.AppKey("sockets", weakref.WeakSet)
-CONNECTIONS = web.AppKey("connections", "ConnectionTracker")
+ROOMS = web.AppKey("rooms", RoomManager)
+METRICS = web.AppKey("metrics", Metrics)
+WORKER = web.AppKey("worker", ModelWorker)
+TRANSLATOR = web.AppKey("translator", Translator)
+ANALYST = web.AppKey("analyst", Analyst)
+NL_JOBS = web.AppKey("nl_jobs", NLJobs)
+SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+CONNECTIONS = web.AppKey("connections", ConnectionTracker)

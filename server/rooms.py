@@ -17,8 +17,9 @@ import logging
 import secrets
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 from . import protocol
 from .ai import Opponent
@@ -175,7 +176,6 @@ class Room:
         self.bot_orders = 0
         self.bot_refused = 0
         self._prev_views: dict[int | str, dict[str, Any]] = {}
-        self.periodic: list[tuple[int, Callable[["Room"], None]]] = []
         # When each seat last asked the model for an analysis (the web layer rate-limits with it).
         self.last_model_analysis: dict[int | None, float] = {}
 
@@ -344,9 +344,6 @@ class Room:
                 if target is None or c.player == target or c.player is None:
                     c.push(data)
         self._publish()
-        for every, fn in self.periodic:
-            if game.tick % every == 0:
-                fn(self)
 
     def _run_bot(self) -> None:
         bot = self.bot

@@ -12,6 +12,9 @@ from typing import Any
 
 from .llm.settings import embedded_model_path
 
+LLM_BACKENDS = ("local", "remote", "disabled")
+
+
 def setting(env: str, default: Any, description: str) -> Any:
     return field(default=default, metadata={"env": env, "description": description})
 
@@ -72,11 +75,19 @@ class Settings:
     space_host: str = setting("SPACE_HOST", "", "Set by HuggingFace Spaces: the public host name of the Space.")
     admin_token: str = setting("ADMIN_TOKEN", "", "Token for operator routes (/api/admin/*); empty disables them.")
 
+    def __post_init__(self) -> None:
+        if self.llm_backend not in LLM_BACKENDS:
+            raise ValueError(f"LLM_BACKEND must be one of {', '.join(LLM_BACKENDS)}, not {self.llm_backend!r}")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"LOG_LEVEL {self.log_level!r} is not a logging level")
+        if not 0 < self.port < 65536 and self.port != 0:
+            raise ValueError(f"PORT {self.port} is out of range")
+
     def resolved_model_path(self) -> str:
         return self.model_path or embedded_model_path()
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Read every field from its environment variable; a bad value raises
         ValueError naming the variable."""
         env = dict(os.environ if env is None else env)

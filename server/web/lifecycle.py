@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import WSCloseCode, web
 
@@ -41,7 +42,7 @@ async def model_context(app: web.Application) -> AsyncIterator[None]:
 
     s = app[keys.SETTINGS]
     worker = ModelWorker(LLMSettings(
-        backend=s.llm_backend, model_path=s.model_path, n_threads=s.llm_threads,
+        backend=s.llm_backend,  # type: ignore[arg-type]  # checked by Settings model_path=s.model_path, n_threads=s.llm_threads,
         n_threads_batch=s.llm_threads_batch, n_ctx=s.llm_ctx, use_mmap=s.llm_use_mmap,
         max_queue=s.llm_max_queue, remote_url=s.llm_remote_url, remote_model=s.llm_remote_model,
         idle_unload_s=s.llm_idle_unload_s, default_timeout_s=s.nl_timeout_s))
@@ -117,7 +118,8 @@ async def close_sockets(app: web.Application) -> None:
     """On shutdown every client hears 1001 (going away) before the rooms stop."""
     started = time.monotonic()
     await app[keys.ROOMS].close_all(WSCloseCode.GOING_AWAY, "server shutting down")
-    sockets = list(app[keys.SOCKETS])
+    open_sockets = app[keys.SOCKETS]
+    sockets = list(open_sockets)
     await asyncio.gather(*(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down")
                            for ws in sockets), return_exceptions=True)
     log.info("closed %d sockets in %.2f s", len(sockets), time.monotonic() - started)

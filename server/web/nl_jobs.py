@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..rooms import Room
 
@@ -103,7 +104,7 @@ class NLJobs:
     async def wait(self, job: NLJob, timeout: float) -> dict[str, Any] | None:
         try:
             await asyncio.wait_for(job.done.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
         return job.final
 

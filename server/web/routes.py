@@ -3,6 +3,7 @@ operator routes. Handlers only translate between HTTP and the rooms/nl parts."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import secrets
@@ -10,13 +11,16 @@ from typing import Any
 
 import aiohttp_jinja2
 import orjson
+import psutil
 from aiohttp import web
 
 from .. import keys, protocol
+from ..llm import QueueFull
+from ..nl import examples as nl_examples
 from ..rooms import DIFFICULTIES, RoomFull
 from .clients import client_address
 from .i18n import pick_language
-from .ws import nl_error_text, ws_handler
+from .ws import ws_handler
 
 log = logging.getLogger("web")
 
@@ -136,10 +140,10 @@ async def translate(request: web.Request) -> web.Response:
     try:
         job = jobs.submit(text, lang, room, player, push)
         job.owner = address
-    except Exception as exc:
-        if type(exc).__name__ == "QueueFull":
-            return json_error(429, "too many requests queued for the model", headers={"Retry-After": "2"})
-        return json_error(400, nl_error_text(exc))
+    except QueueFull:
+        return json_error(429, "too many requests queued for the model", headers={"Retry-After": "2"})
+    except ValueError as exc:  # the translator's NLInputError: empty or overlong text
+        return json_error(400, str(exc))
     final = await jobs.wait(job, wait)
     if final is not None:
         return json_response(final)
@@ -182,8 +186,6 @@ async def cancel_request(request: web.Request) -> web.Response:
 
 
 async def examples(request: web.Request) -> web.Response:
-    from ..nl import examples as nl_examples
-
     lang = request.query.get("lang", "en")
     if lang not in protocol.LANGUAGES:
         return json_error(400, f"'lang' must be one of {', '.join(protocol.LANGUAGES)}")
@@ -209,10 +211,6 @@ async def admin_rooms(request: web.Request) -> web.Response:
 async def admin_runtime(request: web.Request) -> web.Response:
     """Process figures for leak checks: tasks, sockets, memory."""
     _check_admin(request)
-    import asyncio
-
-    import psutil
-
     return json_response({"tasks": len(asyncio.all_tasks()), "sockets": sum(1 for ws in request.app[keys.SOCKETS] if not ws.closed),
                           "rooms": len(request.app[keys.ROOMS].rooms),
                           "clients": request.app[keys.ROOMS].client_count(),
@@ -222,7 +220,7 @@ async def admin_runtime(request: web.Request) -> web.Response:
 
 async def admin_cleanup(request: web.Request) -> web.Response:
     _check_admin(request)
-    from .lifecycle import housekeeping_once
+    from .lifecycle import housekeeping_once  # lifecycle imports the routes' module graph
 
     return json_response(await housekeeping_once(request.app))
 

@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .. import keys, protocol
+from ..llm import QueueFull
+from ..nl import heuristic_analysis
 from ..rooms import Client, Room, RoomFull
 from .clients import TokenBucket, client_address, origin_allowed
 from .i18n import pick_language
@@ -185,7 +187,7 @@ class Session:
 
         try:
             job = jobs.submit(msg.body["text"], msg.body["lang"], room, player, deliver)
-        except Exception as exc:  # bad text or a full queue: tell the player, keep the socket
+        except (QueueFull, ValueError) as exc:  # bad text or a full queue: tell the player, keep the socket
             self.client.push(protocol.error_message(nl_error_text(exc), msg.ref))
             return
         job.owner = client
@@ -213,20 +215,15 @@ class Session:
 
 
 def nl_error_text(exc: Exception) -> str:
-    if type(exc).__name__ == "QueueFull":
+    if isinstance(exc, QueueFull):
         return "the model is busy: try again in a moment"
-    if isinstance(exc, ValueError):
-        return str(exc)
-    log.exception("language request failed", exc_info=exc)
-    return "the order could not be processed"
+    return str(exc)
 
 
 def request_analysis(app: web.Application, room: Room, player: int | None, lang: str,
                      only: Client | None = None) -> None:
     """Heuristic analysis at once, then the model's when it is ready. Sent to
     `only` or else to every client seated as `player`."""
-    from ..nl import heuristic_analysis  # the analyst lives in nl; web wires it to rooms
-
     view = room.game.view(player)
 
     def send(message: dict[str, Any]) -> None:
@@ -250,5 +247,5 @@ def request_analysis(app: web.Application, room: Room, player: int | None, lang:
 
     try:
         analyst.submit(f"{room.id}:{player}:{lang}", view, lang, on_done)
-    except Exception as exc:  # queue full or model unavailable: the heuristic stands
+    except Exception as exc:  # noqa: BLE001  # any failure here leaves the heuristic answer standing
         log.debug("model analysis not submitted: %s", exc)

@@ -23,7 +23,7 @@ async def collect(probe: Any, seconds: float) -> list[dict[str, Any]]:
     while time.monotonic() < end:
         try:
             got.append(await probe.next(timeout=max(0.01, end - time.monotonic())))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             break
     return got
 
