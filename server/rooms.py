@@ -300,9 +300,8 @@ class Room:
         while not self.closed:
             n += 1
             due = t0 + n * TICK_S
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            # Even a late tick yields once, so senders run between two ticks.
+            await asyncio.sleep(max(0.0, due - loop.time()))
             lateness = loop.time() - due
             if lateness > RESYNC_AFTER_S:
                 log.warning("room %s: %.2f s behind, resynchronising", self.id, lateness)
