@@ -727,28 +727,28 @@ class Game:
         if job is not None and job.version != self.grid.version:
             job = None
             del self._fields[fg]
-        if job is not None and job.done:
-            self._path_from_field(u, job)
-            return
         if job is None:
             self._fields[fg] = FieldJob(self.grid, fg)
             while len(self._fields) > 24:
                 del self._fields[next(iter(self._fields))]
         self._field_wait.setdefault(fg, []).append(u.id)
 
-    def _path_from_field(self, u: Unit, job: FieldJob) -> None:
+    def _path_from_field(self, u: Unit, job: FieldJob) -> int:
+        """Walk the finished shared search down to its goal, then on to the unit's own slot.
+
+        Returns a cost in the units of the path budget."""
         u.pending = False
         u.field = -1
         W = self.w
         goal = u.path_goal
         if goal is None:
             u.path = []
-            return
+            return 1
         st = int(u.y) * W + int(u.x)
         tiles = job.descend(st)
         if tiles is None:
             u.path = []
-            return
+            return 1
         gt = self._tile_of(goal)
         if gt != job.goal:
             leg = job.descend(gt)
@@ -775,6 +775,7 @@ class Game:
         else:
             pts.append(end)
         u.path = pts
+        return 5 + len(tiles) // 2
 
     def _request_path(self, u: Unit, goal: tuple[float, float], force: bool = False) -> None:
         if not force and self.tick < u.next_repath:
@@ -1345,10 +1346,16 @@ class Game:
             if not job.done:
                 budget -= job.run(budget)
             if job.done:
-                for uid in self._field_wait.pop(fg):
-                    u = self.units.get(uid)
+                waiters = self._field_wait[fg]
+                k = 0
+                while k < len(waiters) and budget > 0:
+                    u = self.units.get(waiters[k])
+                    k += 1
                     if u is not None and u.alive and u.pending and u.field == fg:
-                        self._path_from_field(u, job)
+                        budget -= self._path_from_field(u, job)
+                del waiters[:k]
+                if not waiters:
+                    del self._field_wait[fg]
         q = self._path_queue
         while q and budget > 0:
             u = self.units.get(q.popleft())
