@@ -187,9 +187,9 @@ def parse_target(obj: Any) -> Target:
     return Target("entity", entity=_int(d["entity"], "target.entity", 0, MAX_ID))
 
 
-def _parse(obj: Any) -> Action:
+def _parse(obj: Any, allow_extensions: bool) -> Action:
     d = _dict(obj, "action")
-    kind = _enum(d.get("action"), "action", ALL_ACTION_TYPES)
+    kind = _enum(d.get("action"), "action", ALL_ACTION_TYPES if allow_extensions else ACTION_TYPES)
     if kind in NEEDS_UNITS:
         if "units" not in d:
             raise _Bad(f"{kind} needs units")
@@ -229,10 +229,14 @@ def _parse(obj: Any) -> Action:
     return Action(kind, building=_int(d["building"], "building", 0, MAX_ID))
 
 
-def parse_action(obj: Any) -> tuple[Action | None, str | None]:
-    """Shape-check one ACTION. Returns ``(action, None)`` or ``(None, reason)``; never raises."""
+def parse_action(obj: Any, *, allow_extensions: bool = True) -> tuple[Action | None, str | None]:
+    """Shape-check one ACTION. Returns ``(action, None)`` or ``(None, reason)``; never raises.
+
+    ``allow_extensions=False`` accepts only PROTOCOL.md's eight actions (no ``sell``/``cancel``):
+    what a natural-language translator may produce.
+    """
     try:
-        return _parse(obj), None
+        return _parse(obj, allow_extensions), None
     except _Bad as e:
         return None, str(e)
     except Exception as e:  # pragma: no cover - belt and braces: garbage must never escape

@@ -85,3 +85,10 @@ def test_constants():
     assert "defense_turret" in BUILDING_TYPES and "hq" not in BUILDING_TYPES
     assert len(DIRECTIONS) == 8 and PLACES == ("enemy_base", "home", "ore", "nearest_enemy")
     assert "launch_superweapon" in ACTION_TYPES and "sell" not in ACTION_TYPES
+
+
+def test_extensions_can_be_refused():
+    assert parse_action({"action": "sell", "building": 1})[0] is not None
+    act, err = parse_action({"action": "sell", "building": 1}, allow_extensions=False)
+    assert act is None and "action must be one of" in err
+    assert parse_action({"action": "stop", "units": {"type": "all"}}, allow_extensions=False)[1] is None
