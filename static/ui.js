@@ -237,7 +237,10 @@ export class Panels {
         this.feed(m.by != null && m.by !== g.playerId ? t("ev_enemy_superweapon") : t("ev_superweapon_launched"), "warn");
         break;
       case "game_over": this.feed(t("ev_game_over"), "warn"); break;
-      case "player_joined": this.feed(t("ev_player_joined"), "info"); break;
+      case "player_joined":
+        if (this.players && m.player != null) { const p = this.players.find((q) => q.id === m.player); if (p) p.kind = "human"; this.renderOpponent(); }
+        this.feed(t("ev_player_joined"), "info");
+        break;
       case "player_left": this.feed(t("ev_player_left"), "info"); break;
       default: this.feed(t("ev_generic", { what: m.kind }), "info");
     }
@@ -285,11 +288,22 @@ export class Panels {
     const base = `${location.origin}/?room=${encodeURIComponent(m.room)}`;
     $("invite-btn").dataset.href = `${base}&as=player`;
     $("spectate-btn").dataset.href = `${base}&as=spectator`;
+    this.players = (m.players || []).map((p) => ({ ...p }));
+    this.difficulty = m.difficulty || "normal";
+    this.renderOpponent();
     this.gameOverShown = false;
     this.overlayDismissed = false;
     $("overlay").classList.add("hidden");
     this.updateSidebar();
     this.onSelection();
+  }
+
+  renderOpponent() {
+    const g = this.g, e = $("opponent");
+    if (!this.players || g.isSpectator) { e.textContent = ""; return; }
+    const opp = this.players.find((p) => p.id !== g.playerId);
+    if (!opp) { e.textContent = ""; return; }
+    e.textContent = opp.kind === "ai" ? t("vs_ai", { level: t(this.difficulty) }) : t("vs_human", { who: t("player_n", { n: opp.id }) });
   }
 
   onState() {
@@ -319,6 +333,7 @@ export class Panels {
     this.setLatency(this.g.conn ? this.g.conn.latency : null);
     this.nl.onLanguage();
     this.advisor.onLanguage();
+    this.renderOpponent();
     for (const [name, info] of Object.entries(this.buttons)) {
       info.b.querySelector(".bname").textContent = t(name);
       const cost = info.kind === "building" ? BUILDINGS[name].cost : UNITS[name].cost;

@@ -1,5 +1,7 @@
 // English UI strings. Keys are shared by every language module.
 export default {
+  vs_ai: "vs computer · {level}",
+  vs_human: "vs {who} (human)",
   sw_unexplored: "The superweapon can only target explored ground",
   ev_enemy_superweapon: "Enemy superweapon launched!",
   power_title: "Power used / produced",

@@ -1,5 +1,7 @@
 // Chaînes de l'interface en français. Mêmes clés que en.js.
 export default {
+  vs_ai: "contre l'ordinateur · {level}",
+  vs_human: "contre {who} (humain)",
   sw_unexplored: "La superarme ne peut viser qu'un terrain exploré",
   ev_enemy_superweapon: "Superarme ennemie lancée !",
   power_title: "Énergie consommée / produite",

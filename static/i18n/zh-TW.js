@@ -1,5 +1,7 @@
 // 繁體中文介面字串。鍵與 en.js 相同。
 export default {
+  vs_ai: "對手：電腦 · {level}",
+  vs_human: "對手：{who}（真人）",
   sw_unexplored: "超級武器只能瞄準已探索的區域",
   ev_enemy_superweapon: "敵方發射了超級武器！",
   power_title: "電力消耗 / 產出",
