@@ -269,6 +269,7 @@ class Client {
       get mode() { return self.mode ? { ...self.mode } : null; },
       get map() { return self.store.map ? { width: self.store.map.width, height: self.store.map.height } : null; },
       get ghost() { return self.ghost ? { type: self.ghost.type, tx: self.ghost.tx, ty: self.ghost.ty, legal: self.ghost.legal } : null; },
+      renderPosition: (id) => { const p = self.renderPositions.get(id); return p ? { x: p[0], y: p[1] } : null; },
       isExplored: (x, y) => self.store.isExplored(x, y),
       isVisible: (x, y) => self.store.isVisible(x, y),
       tileAt: (x, y) => self.store.tileAt(x, y),
