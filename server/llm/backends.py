@@ -12,12 +12,15 @@ process impossible.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import logging
 import os
+import queue
+import socket
 import threading
 import time
-import urllib.error
+import urllib.parse
 import urllib.request
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -485,25 +488,54 @@ class RemoteBackend:
                 {"role": "user", "content": params.user},
             ]
             url = self.base + "/v1/chat/completions"
-        req = urllib.request.Request(
-            url,
-            data=json.dumps(payload).encode("utf-8"),
-            headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
-            method="POST",
-        )
+        body = json.dumps(payload).encode("utf-8")
         timeout = max(0.5, min(params.deadline - time.monotonic(), 300.0))
         pieces: list[str] = []
         stop = "length"
         chunks = 0
         t_first = None
+        # A reader thread does the blocking HTTP work (llama_cpp.server sends no
+        # header before the first token); this thread polls its lines and
+        # should_stop(), so a cancel is heard even while the server is still
+        # reading the prompt. Shutting the socket down ends the reader and
+        # tells the server to stop generating.
+        conn = _connection(url, timeout)
+        lines: queue.Queue[bytes | BaseException | None] = queue.Queue()
+        aborted = threading.Event()
+
+        def reader() -> None:
+            try:
+                target = urllib.parse.urlsplit(url)
+                conn.connect()
+                if aborted.is_set():
+                    return
+                conn.request("POST", target.path + (f"?{target.query}" if target.query else ""), body=body,
+                             headers={"Content-Type": "application/json", "Accept": "text/event-stream"})
+                resp = conn.getresponse()
+                if resp.status != 200:
+                    text = resp.read(300).decode("utf-8", "replace")
+                    raise RuntimeError(f"remote server answered {resp.status}: {text}")
+                for raw in resp:
+                    lines.put(raw)
+                lines.put(None)
+            except BaseException as exc:  # HTTP error, socket shut by us, timeout, reset
+                lines.put(exc)
+
+        threading.Thread(target=reader, name="llm-remote-reader", daemon=True).start()
         try:
-            resp = urllib.request.urlopen(req, timeout=timeout)
-        except urllib.error.HTTPError as exc:
-            body = exc.read()[:300].decode("utf-8", "replace")
-            raise RuntimeError(f"remote server answered {exc.code}: {body}") from exc
-        with resp:
-            for raw in resp:
-                line = raw.strip()
+            while True:
+                try:
+                    item = lines.get(timeout=0.05)
+                except queue.Empty:
+                    if should_stop():
+                        stop = "interrupted"
+                        break
+                    continue
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                line = item.strip()
                 if not line.startswith(b"data:"):
                     continue
                 data = line[5:].strip()
@@ -527,9 +559,33 @@ class RemoteBackend:
                 if should_stop():
                     stop = "interrupted"
                     break
+        finally:
+            aborted.set()
+            _abort(conn)
         t_end = time.perf_counter()
         timings = {"first_token_ms": ((t_first or t_end) - t0) * 1e3, "total_ms": (t_end - t0) * 1e3}
         return GenResult("".join(pieces), stop, chunks, 0, 0, "", timings)
+
+
+def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        return http.client.HTTPSConnection(parts.netloc, timeout=timeout)
+    return http.client.HTTPConnection(parts.netloc, timeout=timeout)
+
+
+def _abort(conn: http.client.HTTPConnection) -> None:
+    """Close a connection that another thread may be blocked reading."""
+    sock = conn.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked reader at once
+        except OSError:
+            pass
+    try:
+        conn.close()
+    except Exception:
+        pass
 
 
 class DisabledBackend:

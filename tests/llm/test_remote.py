@@ -146,13 +146,24 @@ async def test_remote_unreachable_fails_cleanly() -> None:
 
 
 SERVER_DEPS = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings", "anyio")
+# The server extra may live outside the venv (pip install --target DIR ...), for the
+# server subprocess only: LLM_SERVER_DEPS=DIR.
+EXTRA_DEPS = os.environ.get("LLM_SERVER_DEPS", "")
+
+
+def _missing_server_deps() -> list[str]:
+    return [
+        m for m in SERVER_DEPS
+        if importlib.util.find_spec(m) is None
+        and not (EXTRA_DEPS and os.path.isdir(os.path.join(EXTRA_DEPS, m)))
+    ]
 
 
 @pytest.mark.model
 @pytest.mark.skipif(
-    any(importlib.util.find_spec(m) is None for m in SERVER_DEPS),
+    bool(_missing_server_deps()),
     reason="llama_cpp.server needs the llama-cpp-python[server] extra "
-    f"({', '.join(m for m in SERVER_DEPS if importlib.util.find_spec(m) is None)} not installed)",
+    f"({', '.join(_missing_server_deps())} not installed; or set LLM_SERVER_DEPS to a --target dir)",
 )
 async def test_remote_against_llama_cpp_server(model_path: str) -> None:
     with socket.socket() as s:
@@ -161,7 +172,9 @@ async def test_remote_against_llama_cpp_server(model_path: str) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", model_path, "--port", str(port),
          "--host", "127.0.0.1", "--n_threads", "1", "--n_ctx", "1024"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ,
+             "PYTHONPATH": os.pathsep.join(filter(None, (EXTRA_DEPS, os.environ.get("PYTHONPATH"))))},
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -177,7 +190,24 @@ async def test_remote_against_llama_cpp_server(model_path: str) -> None:
         snap = await w.wait(rid, 30)
         assert snap is not None and snap["status"] == "completed", snap
         assert set(json.loads(snap["text"])) == {"n"}
+        story = w.submit("story", "You write very long stories.", "A long story about a dragon.",
+                         max_tokens=300)
+        while w.get(story)["status"] != "processing":  # type: ignore[index]
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.5)
+        t0 = time.monotonic()
+        w.cancel(story)
+        snap = await w.wait(story, 5)
+        assert snap is not None and snap["status"] == "cancelled" and time.monotonic() - t0 < 1.0
         w.close()
+        c = ModelWorker(LLMSettings(backend="remote", remote_url=url, remote_api="completion"))
+        c.start()
+        assert await ready(c) == "ready"
+        rid = c.submit("order", "Answer in JSON.", "a number", grammar=grammar, max_tokens=10)
+        snap = await c.wait(rid, 30)
+        assert snap is not None and snap["status"] == "completed", snap
+        assert set(json.loads(snap["text"])) == {"n"}
+        c.close()
     finally:
         proc.terminate()
         proc.wait(10)
