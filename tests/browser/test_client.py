@@ -385,3 +385,25 @@ def test_every_language_module_has_every_key(page):
         }
         return out; }""")
     assert missing == {"en": [], "fr": [], "zh-TW": []}, missing
+
+
+def test_units_move_smoothly_between_server_ticks(page):
+    page.goto(page.base + "/")
+    wait_game(page)
+    page.fill("#nl-input", "send all infantry to the enemy base")
+    page.press("#nl-input", "Enter")
+    uid = page.evaluate("() => window.__game.state.units.find(u => u.type === 'infantry' && u.owner === window.__game.playerId).id")
+    page.wait_for_function("(id) => window.__game.state.units.find(u => u.id === id).order !== 'idle'", arg=uid, timeout=5000)
+    page.wait_for_timeout(1500)  # get going
+    frames = page.evaluate("""(id) => new Promise(res => { const out = []; const t0 = performance.now();
+        function f() { const p = window.__game.renderPosition(id); const s = window.__game.state;
+            out.push([p.x, p.y, s.tick]);
+            if (performance.now() - t0 < 1500) requestAnimationFrame(f); else res(out); }
+        requestAnimationFrame(f); })""", uid)
+    moved = sum(1 for a, b in zip(frames, frames[1:]) if abs(b[0] - a[0]) + abs(b[1] - a[1]) > 1e-4)
+    same_tick = [(a, b) for a, b in zip(frames, frames[1:]) if a[2] == b[2]]
+    moved_within_tick = sum(1 for a, b in same_tick if abs(b[0] - a[0]) + abs(b[1] - a[1]) > 1e-4)
+    assert len(frames) > 20
+    assert moved > 0.8 * (len(frames) - 1), (moved, len(frames))
+    # frames drawn between two server states still move the unit: that is the interpolation
+    assert same_tick and moved_within_tick > 0.7 * len(same_tick), (moved_within_tick, len(same_tick))
