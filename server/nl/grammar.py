@@ -137,6 +137,12 @@ def restriction_from_items(items: list[tuple]) -> dict:
         kinds.setdefault(kind, set()).add(val)
     verbs = kinds.get("V", set())
     units, buildings = kinds.get("U", set()), kinds.get("B", set())
+    if "GIVE" in kinds and not verbs and (units or buildings):
+        verbs = {"build"}  # "I need a harvester"
+    if verbs - {"move", "launch", "build"}:
+        verbs = verbs - {"move"}  # "go harvest", "send tanks to attack": the specific verb decides
+        if "SW" not in kinds:
+            verbs = verbs - {"launch"}
     actions: set[str] = set()
     for v in verbs:
         if v == "build":

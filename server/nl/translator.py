@@ -133,7 +133,7 @@ def parse_model_output(text: str) -> list[dict]:
             data = json.loads(cand)
         except (ValueError, TypeError):
             continue
-        return _dedupe(clean_actions(data, MAX_ACTIONS))
+        return _dedupe(_normalise(clean_actions(data, MAX_ACTIONS)))
     # last resort: objects one by one
     out = []
     for m in re.finditer(r"\{[^{}]*(\{[^{}]*\}[^{}]*)*\}", text):
@@ -141,7 +141,18 @@ def parse_model_output(text: str) -> list[dict]:
             out.append(json.loads(m.group(0)))
         except ValueError:
             continue
-    return _dedupe(clean_actions(out, MAX_ACTIONS))
+    return _dedupe(_normalise(clean_actions(out, MAX_ACTIONS)))
+
+
+def _normalise(actions: list[dict]) -> list[dict]:
+    """The fast path's conventions applied to model actions: harvesters sent to the ore harvest."""
+    out = []
+    for a in actions:
+        if (a.get("action") == "move" and a.get("target") == {"place": "ore"}
+                and (a.get("units") or {}).get("type") == "harvester"):
+            a = {"action": "harvest", "units": a["units"]}
+        out.append(a)
+    return out
 
 
 def _dedupe(actions: list[dict]) -> list[dict]:

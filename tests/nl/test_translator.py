@@ -202,6 +202,8 @@ def test_cache_is_bounded_lru():
     ('{"action":"stop","units":{"type":"all"}}', 1),
     ('[{"action":"build_unit","unit_type":"tank","count":99}]', 1),  # clamped to 20
     ('[{"action":"stop","units":{"type":"all"}}', 1),  # cut off
+    ('[{"action":"move","units":{"type":"harvester"},"target":{"place":"ore"}}]', 1),  # -> harvest
+    ('[{"action":"stop","units":{"type":"all"}},{"action":"stop","units":{"type":"all"}}]', 1),  # deduped
     ("", 0), ("[]", 0), ("nonsense", 0), ('[{"action":"fly"}]', 0), ("[1, 2, 3]", 0),
 ])
 def test_parse_model_output(text, n):
@@ -259,3 +261,8 @@ def test_grammar_is_narrowed_to_what_the_text_names():
     assert rx2.fullmatch(json.dumps([{"action": "move", "units": {"type": "all"}, "target": {"direction": "north"}}]))
     assert not rx2.fullmatch(json.dumps([{"action": "move", "units": {"type": "all"},
                                           "target": {"direction": "south"}}]))
+    rx3 = re.compile(gbnf_to_regex(grammar_for("I need a harvester")))
+    assert rx3.fullmatch(json.dumps([{"action": "build_unit", "unit_type": "harvester", "count": 1}]))
+    rx4 = re.compile(gbnf_to_regex(grammar_for("harvesters go harvest")))
+    assert not rx4.fullmatch(json.dumps([{"action": "move", "units": {"type": "harvester"},
+                                          "target": {"place": "ore"}}]))
