@@ -667,7 +667,9 @@ class ModelWorker:
                 reason = self._stop_reason or CANCELLED
                 if reason == "preempted" and not req.cancel_requested and not self._closing:
                     req.preemptions += 1
-                    req.text = ""
+                    req.text = ""  # it starts over when it runs again
+                    req.tokens = 0
+                    req.stop = ""
                     self._counts["preempted"] += 1
                     self._push_locked(req)
                     requeued = True
