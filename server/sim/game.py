@@ -1596,12 +1596,21 @@ class Game:
                 s["stale"] = True
                 buildings.append(s)
         effects = []
+        H = self.h
         for e in self.effects:
+            if e["kind"] == "strike":
+                effects.append(e)
+                continue
             tx, ty = int(e["tx"]), int(e["ty"])
             sx, sy = int(e["x"]), int(e["y"])
-            if (0 <= tx < W and 0 <= ty < self.h and vis[ty * W + tx]) or (
-                    0 <= sx < W and 0 <= sy < self.h and vis[sy * W + sx]) or e["kind"] == "strike":
+            src_seen = 0 <= sx < W and 0 <= sy < H and vis[sy * W + sx]
+            dst_seen = 0 <= tx < W and 0 <= ty < H and vis[ty * W + tx]
+            if src_seen:
                 effects.append(e)
+            elif dst_seen:
+                # a shot out of the fog: show where it lands, not who fired from where
+                effects.append({"kind": e["kind"], "from": None, "x": e["tx"], "y": e["ty"],
+                                "tx": e["tx"], "ty": e["ty"]})
         return {"tick": self.tick, "player": self._pdict(pl),
                 "units": units, "buildings": buildings,
                 "explored": self._mask(pl.explored), "visible": self._mask(pl.vis_int),

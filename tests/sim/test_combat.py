@@ -147,3 +147,18 @@ def test_under_attack_events_are_rate_limited():
     ev = run(g, 12 * 20)
     ua = [e for e in ev if e["kind"] == "under_attack" and e["player"] == 0]
     assert len(ua) == 2 and ua[1]["tick"] - ua[0]["tick"] >= R.UNDER_ATTACK_INTERVAL
+
+
+def test_shots_from_the_fog_do_not_reveal_the_shooter():
+    g = field(40, 20)
+    art = g.add_unit(1, "artillery", 20.5, 10.5)
+    victim = g.add_unit(0, "tank", 13.5, 10.5)   # 7 tiles: artillery range and sight, beyond tank sight (6)
+    victim.hp = 10_000
+    victim.order = "move"
+    for _ in range(5):
+        g.step()
+        if any(e["kind"] == "shot" for e in g.effects):
+            break
+    shots = [e for e in g.view(0)["effects"] if e["kind"] == "shot"]
+    assert shots and all(e["from"] is None and e["x"] == e["tx"] for e in shots)
+    assert any(e["from"] == art.id for e in g.view(1)["effects"])
