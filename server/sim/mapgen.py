@@ -114,6 +114,13 @@ def generate(seed: int, width: int, height: int) -> list[str]:
     field(mx - off - 1, my + off - 2, 1.0, GEMS, 1.0)
     field(mx - off * 2, my - off + 1, 2.0, ORE)
     field(mx - off * 2 + 1, my - off + 1, 0.8, GEMS, 1.0)
+    # bigger maps get more fields (the default 64x48 gets none extra)
+    for _ in range(max(0, (W * H) // 1500 - 2)):
+        for _try in range(30):
+            fx, fy = rng.randrange(2, W - 2), rng.randrange(2, H - 2)
+            if not near_base(fx, fy, keep_r + 3) and get(fx, fy) == GRASS:
+                field(fx, fy, rng.uniform(1.6, 2.6), ORE)
+                break
     # keep the HQ footprints and their surroundings clear
     for (px, py) in (hq_site(W, H, 0), hq_site(W, H, 1)):
         for y in range(py - 1, py + 4):
