@@ -168,6 +168,8 @@ class Client {
     this.snapshotAsked = false;
     if (m.lang && normalizeLang(m.lang) !== getLang()) this.conn.send({ type: "set_language", lang: getLang() });
     this.panels.onWelcome(m);
+    this.renderer.resize();
+    this.clampCamera();
   }
 
   afterState(tick, effects, now) {

@@ -173,8 +173,17 @@ export class Panels {
     const pb = $("players-box");
     if (g.isSpectator && g.store.players) {
       pb.classList.remove("hidden");
-      const txt = g.store.players.map((q) => `${t("player_n", { n: q.id })}: ${Math.floor(q.credits)} · ⚡${q.power ? q.power.used + "/" + q.power.produced : "?"}`).join("   ");
-      if (pb.textContent !== txt) pb.textContent = txt;
+      const sig = JSON.stringify(g.store.players.map((q) => [q.id, Math.floor(q.credits), q.power]));
+      if (pb.dataset.sig !== sig) {
+        pb.dataset.sig = sig;
+        pb.textContent = "";
+        for (const q of g.store.players) {
+          const sw = el("span", { class: "sw" });
+          sw.style.background = ["#3b82f6", "#ef4444"][q.id] || "#9ca3af";
+          pb.append(el("span", { class: "pchip", "data-player": String(q.id), title: t("player_n", { n: q.id }) }, sw,
+            el("span", { text: `${t("player_n", { n: q.id })} · $${Math.floor(q.credits)} · ⚡${q.power ? q.power.used + "/" + q.power.produced : "?"}` })));
+        }
+      }
     } else pb.classList.add("hidden");
   }
 
