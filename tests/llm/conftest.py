@@ -33,6 +33,7 @@ class FakeBackend:
         self.unloads = 0
         self.calls: list[str] = []
         self.started = threading.Event()  # set when a generation writes its first token
+        self.threads: set[int] = set()  # threads that ran generate()
 
     @property
     def loaded(self) -> bool:
@@ -55,6 +56,7 @@ class FakeBackend:
 
     def generate(self, params: GenParams, should_stop) -> GenResult:  # type: ignore[no-untyped-def]
         self.calls.append(params.user)
+        self.threads.add(threading.get_ident())
         if params.user.startswith("FAIL"):
             raise RuntimeError("injected failure")
         delay = self.slow_delay if params.user.startswith("SLOW") else self.delay

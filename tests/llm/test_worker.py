@@ -50,6 +50,8 @@ async def test_submit_wait_and_on_done_on_the_loop(worker: ModelWorker) -> None:
     st = worker.status()
     assert st["state"] == "ready" and st["loads"] == 1 and st["completed"] == 1
     assert st["memory"]["rss_bytes"] > 0 and st["model"] == "fake.gguf"
+    ran_on = worker._backend.threads  # type: ignore[attr-defined]
+    assert ran_on and threading.get_ident() not in ran_on, "inference never runs on the event loop"
 
 
 async def test_unknown_ids(worker: ModelWorker) -> None:
@@ -102,7 +104,8 @@ async def test_cancel_pending_and_in_progress(worker: ModelWorker, fake: FakeBac
 
 async def test_replace_key_cancels_the_pending_one(worker: ModelWorker, fake: FakeBackend) -> None:
     blocker = worker.submit("t", "s", "SLOW", max_tokens=10)
-    first = worker.submit("analysis", "s", "old view", priority=10, replace_key="room1")
+    told: list[dict] = []
+    first = worker.submit("analysis", "s", "old view", priority=10, replace_key="room1", on_done=told.append)
     other = worker.submit("analysis", "s", "other room", priority=10, replace_key="room2")
     second = worker.submit("analysis", "s", "new view", priority=10, replace_key="room1")
     old = worker.get(first)
@@ -110,6 +113,7 @@ async def test_replace_key_cancels_the_pending_one(worker: ModelWorker, fake: Fa
     for rid in (blocker, other, second):
         assert (await worker.wait(rid, 5))["status"] == "completed"  # type: ignore[index]
     assert "old view" not in fake.calls
+    assert [t["status"] for t in told] == ["cancelled"], "the replaced request's on_done still runs"
 
 
 async def test_queue_full(worker: ModelWorker) -> None:
@@ -265,7 +269,7 @@ def test_works_without_an_event_loop() -> None:
 async def test_many_replaced_requests_do_not_pile_up(worker: ModelWorker, fake: FakeBackend) -> None:
     """Regression guard: replaced (cancelled) requests leave dead queue entries; they are compacted."""
     worker.settings = worker.settings.replace(max_queue=10)
-    blocker = worker.submit("t", "s", "SLOW", max_tokens=30)
+    blocker = worker.submit("t", "s", "SLOW", max_tokens=8)
     for i in range(500):
         worker.submit("analysis", "s", f"view {i}", priority=10, replace_key="room")
     assert worker.status()["pending"] == 1
