@@ -72,7 +72,9 @@ class Client {
     applyDom();
     this.panels.onLanguage();
 
-    window.addEventListener("resize", () => { this.renderer.resize(); this.clampCamera(); });
+    const onResize = () => { this.renderer.resize(); this.clampCamera(); };
+    window.addEventListener("resize", onResize);
+    if (window.ResizeObserver) new ResizeObserver(onResize).observe(this.canvas.parentElement);
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) { this.store.jumpToNewest(); this.renderer.resetClock(); this.renderer.effects = []; }
     });

@@ -38,6 +38,7 @@ export class Connection {
     };
     ws.onclose = (ev) => {
       this._stopPing();
+      this.latency = null;
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.closedByUs) { this.onStatus("closed", { code: ev.code }); return; }

@@ -191,6 +191,8 @@ export class Panels {
     this.connState = status;
     this.connInfo = info;
     this.connWaitUntil = status === "waiting" ? performance.now() + info.delay : 0;
+    document.body.dataset.conn = status;
+    if (status !== "open") this.setLatency(null);
     const dot = $("conn-dot");
     dot.className = "dot " + (status === "open" ? "ok" : status === "waiting" || status === "closed" ? "bad" : "mid");
     this.renderConnText();
@@ -205,6 +207,8 @@ export class Panels {
     else txt = t("connecting");
     const e = $("conn-text");
     if (e.textContent !== txt) e.textContent = txt;
+    const veil = $("conn-veil");
+    if (veil.textContent !== txt) veil.textContent = txt;
     $("conn").dataset.status = s;
   }
   setLatency(ms) { $("latency").textContent = ms == null ? "" : " · " + t("latency", { ms: Math.round(ms) }); }
