@@ -407,3 +407,27 @@ def test_units_move_smoothly_between_server_ticks(page):
     assert moved > 0.8 * (len(frames) - 1), (moved, len(frames))
     # frames drawn between two server states still move the unit: that is the interpolation
     assert same_tick and moved_within_tick > 0.7 * len(same_tick), (moved_within_tick, len(same_tick))
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
+def test_layout_fits_the_screen(page, size):
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(page.base + "/")
+    wait_game(page)
+    for lang in ("en", "fr", "zh-TW"):
+        page.select_option("#lang-select", lang)
+        bad = page.evaluate("""([w, h]) => {
+            const out = [];
+            const ids = ['#credits', '#lang-select', '#new-game-btn', '#game-canvas', '#minimap', '#nl-input', '#nl-send',
+                         '#advisor-btn', '#superweapon-btn', '#queues'];
+            const els = ids.map(s => document.querySelector(s)).concat([...document.querySelectorAll('[data-build]')]);
+            for (const e of els) {
+                const r = e.getBoundingClientRect();
+                if (r.width < 1 || r.height < 1 || r.left < 0 || r.top < 0 || r.right > w + 0.5 || r.bottom > h + 0.5)
+                    out.push((e.id || e.dataset.build) + ' ' + JSON.stringify([r.left, r.top, r.right, r.bottom]));
+            }
+            const top = document.getElementById('topbar');
+            if (top.scrollWidth > top.clientWidth + 1) out.push('topbar overflows ' + top.scrollWidth);
+            return out; }""", list(size))
+        assert bad == [], (lang, bad)
+    assert page.errors == [], page.errors
