@@ -860,6 +860,8 @@ class Game:
             else:
                 self._arrive(u)
         self._turrets()
+        if self.tick % R.SEPARATE_PERIOD == 0:
+            self._separate()
         self._paths()
         for u in self.units.values():
             if u.alive and u.path and not u.pending:
@@ -981,6 +983,47 @@ class Game:
                     lst.append(u)
         self._cells = cells
         self._cw = cw
+
+    def _separate(self) -> None:
+        """Idle ground units stacked on one spot step to a free tile next to it (no clumps)."""
+        W, H = self.w, self.h
+        blocked = self.grid.blocked
+        # tiles that moving units are heading for are taken already
+        reserved = set()
+        for v in self.units.values():
+            if v.alive and not v.rule.air:
+                if v.path:
+                    reserved.add(self._tile_of(v.path[-1]))
+                elif v.pending and v.path_goal is not None:
+                    reserved.add(self._tile_of(v.path_goal))
+        for u in self.units.values():
+            if (not u.alive or u.rule.air or u.path or u.pending or u.target is not None
+                    or u.order not in ("idle", "defend")):
+                continue
+            crowd = False
+            for v in self._units_near(u.x, u.y, 0.5):
+                if (v is not u and v.alive and not v.rule.air and not v.path and not v.pending
+                        and abs(v.x - u.x) < 0.4 and abs(v.y - u.y) < 0.4):
+                    crowd = True
+                    break
+            if not crowd:
+                continue
+            cx, cy = int(u.x), int(u.y)
+            for dx, dy in ((0, 0), (1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+                x, y = cx + dx, cy + dy
+                if not (0 <= x < W and 0 <= y < H) or blocked[y * W + x] or y * W + x in reserved:
+                    continue
+                px, py = x + 0.5, y + 0.5
+                if all(v is u or not v.alive or v.rule.air or abs(v.x - px) >= 0.4 or abs(v.y - py) >= 0.4
+                       for v in self._units_near(px, py, 0.5)):
+                    if self.grid.segment_clear(u.x, u.y, px, py):
+                        reserved.add(y * W + x)
+                        u.path = [(px, py)]
+                        u.path_goal = (px, py)
+                        u.guard = (px, py)
+                        if u.order == "defend":
+                            u.dest = (px, py)
+                    break
 
     def _units_near(self, x: float, y: float, r: float) -> Iterable[Unit]:
         cw = self._cw

@@ -136,6 +136,7 @@ BUILDING_SIGHT = 5.0
 UNDER_ATTACK_INTERVAL = ticks(10)   # under_attack events, at most one per player per 10 s
 DEFEND_RADIUS = 10.0           # defend_base: engage enemies this close to the HQ
 LEASH = 8.0                    # idle units chasing an attacker give up this far from their post
+SEPARATE_PERIOD = 10           # idle units stacked on one spot spread out, checked every N ticks
 SCAN_PERIOD = 4                # idle units look for targets every N ticks (staggered by id)
 REPATH_TICKS = ticks(1.0)      # a chasing unit recomputes its path at most this often
 PATH_BUDGET = 600              # path search expansions per tick, over all searches

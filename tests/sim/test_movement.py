@@ -145,3 +145,15 @@ def test_enemy_base_is_the_hq_as_last_seen():
     run(g, 5)
     r = g.apply(0, sel)
     assert (r.info["x"], r.info["y"]) == (hq1.cx, hq1.cy)
+
+
+def test_idle_units_stacked_on_one_spot_spread_out():
+    g = make(grass(20, 12))
+    g.add_building(0, "hq", 0, 0)
+    g.add_building(1, "hq", 17, 9)
+    us = [g.add_unit(0, "infantry", 8.5, 6.5) for _ in range(5)]
+    for _ in range(80):
+        g.step()
+        assert not in_water_or_building(g)
+    assert len({(int(u.x), int(u.y)) for u in us}) == 5
+    assert all(u.order == "idle" for u in us)
