@@ -407,6 +407,13 @@ def test_units_move_smoothly_between_server_ticks(page):
     assert moved > 0.8 * (len(frames) - 1), (moved, len(frames))
     # frames drawn between two server states still move the unit: that is the interpolation
     assert same_tick and moved_within_tick > 0.7 * len(same_tick), (moved_within_tick, len(same_tick))
+    # back from a background tab: the next frame shows the newest state (within the normal ~100 ms lag,
+    # a state may arrive between the event and the frame), not a replay of what was missed
+    snap = page.evaluate("""(id) => new Promise(res => {
+        document.dispatchEvent(new Event('visibilitychange'));
+        requestAnimationFrame(() => { const p = window.__game.renderPosition(id);
+            const u = window.__game.state.units.find(u => u.id === id); res([p.x, p.y, u.x, u.y]); }); })""", uid)
+    assert math.hypot(snap[0] - snap[2], snap[1] - snap[3]) < 0.2, snap
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
