@@ -169,6 +169,14 @@ def restriction_from_items(items: list[tuple]) -> dict:
     places = set(kinds.get("P", set())) | set(kinds.get("PA", set()))
     if "retreat" in verbs:
         places.add("home")
+    # the fast path's defaults when the text leaves them open
+    if not places and not kinds.get("D"):
+        if actions == {"attack"}:
+            places = {"nearest_enemy"}
+        elif actions == {"launch_superweapon"}:
+            places = {"enemy_base"}
+    if actions == {"harvest"} and not units:
+        units = {"harvester"}
     return {"actions": actions, "units": units, "buildings": buildings, "directions": kinds.get("D", set()),
             "places": places, "counts": {n for n in kinds.get("N", set()) if isinstance(n, int)},
             "all": "ALL" in kinds}

@@ -66,7 +66,7 @@ _add(LATIN, "retreat|retreats|fall back|falls back|withdraw|pull back|back off|b
 _add(LATIN, "launch|fire|use|drop|detonate|unleash|activate|trigger|"
      "lance|lancez|lancer|lancons|declenche|declenchez|tire|tirez|utilise|utilisez|active|activez|largue|"
      "larguez", ("V", "launch"))
-_add(LATIN, "give|give me|gimme|get|get me|want|need|i want|more|"
+_add(LATIN, "give|give me|gimme|get|get me|want|need|more|"
      "donne|donnez|donne moi|donnez moi|je veux|il me faut|on a besoin de", ("GIVE", ""))
 
 # third-person / plural forms ("les chars vont au nord")
@@ -188,11 +188,11 @@ _add(LATIN, "and|then|and then|also|after that|afterwards|next|finally|plus|et|p
 _add(LATIN, "a|an|the|to|at|of|on|in|into|with|for|from|toward|towards|please|now|immediately|quickly|"
      "asap|right now|right away|all right|alright|go go|le|la|les|l|des|du|de|d|au|aux|vers|sur|avec|pour|"
      "dans|chez|s il te plait|s il vous plait|svp|maintenant|vite|tout de suite|immediatement|thanks|thank|"
-     "there|their|these|those|think|thing|things|still|start|hello|world|about|after|again|other|which|"
+     "there|these|those|think|thing|things|still|start|hello|world|about|again|other|which|"
      "would|could|should|water|weather|change|changes|chance|games|player|players|where|when|worse|"
      "better|great|funny|happy|story|music|dance|sings|mines|minds|hours|times|today|tonight|"
      "merci|salut|bonjour|comment|pourquoi|quelle|quelles|combien|temps|blague|chanson|histoire|maison|"
-     "cartes|carte|partie|parties|tanker|plant|plants|bases|based|trainer|moved|mover|my|our|me|it|"
+     "cartes|carte|partie|parties|tanker|plant|plants|based|trainer|moved|mover|my|our|me|it|"
      "them|us|you|your|we|i|is|are|be|can|could|will|would|any|near|next to|by|around|up|down|over|"
      "across|ahead|forward|fast|slow|now|here|there|area|zone|side|position|location|spot|point|"
      "quickly|slowly|carefully|together|group|groups|team|teams", ("NOP", ""))

@@ -263,6 +263,11 @@ def test_grammar_is_narrowed_to_what_the_text_names():
                                           "target": {"direction": "south"}}]))
     rx3 = re.compile(gbnf_to_regex(grammar_for("I need a harvester")))
     assert rx3.fullmatch(json.dumps([{"action": "build_unit", "unit_type": "harvester", "count": 1}]))
+    rx5 = re.compile(gbnf_to_regex(grammar_for("attack!")))
+    assert rx5.fullmatch(json.dumps([{"action": "attack", "units": {"type": "all"},
+                                      "target": {"place": "nearest_enemy"}}]))
+    assert not rx5.fullmatch(json.dumps([{"action": "attack", "units": {"type": "all"},
+                                          "target": {"place": "enemy_base"}}]))
     rx4 = re.compile(gbnf_to_regex(grammar_for("harvesters go harvest")))
     assert not rx4.fullmatch(json.dumps([{"action": "move", "units": {"type": "harvester"},
                                           "target": {"place": "ore"}}]))
