@@ -7,7 +7,7 @@ from .rules import BuildingType, UnitType
 class Unit:
     __slots__ = ("id", "type", "rule", "owner", "x", "y", "hp", "alive", "order", "target", "focus",
                  "dest", "amove", "path", "path_goal", "pending", "next_repath", "cd", "guard",
-                 "cargo", "hv", "hv_tile", "hv_wait", "flee_until", "stuck", "field")
+                 "cargo", "hv", "hv_tile", "hv_wait", "flee_until", "stuck", "field", "queued")
 
     def __init__(self, uid: int, rule: UnitType, owner: int, x: float, y: float) -> None:
         self.id = uid
@@ -25,7 +25,7 @@ class Unit:
         self.amove = False            # attack-move: engage what is seen on the way
         self.path: list[tuple[float, float]] = []
         self.path_goal: tuple[float, float] | None = None
-        self.pending = False          # waiting in the path queue
+        self.pending = False          # waiting for a path (A* queue or shared field search)
         self.next_repath = 0
         self.cd = 0.0                 # weapon cooldown, ticks
         self.guard: tuple[float, float] = (x, y)
@@ -36,6 +36,7 @@ class Unit:
         self.flee_until = 0
         self.stuck = 0
         self.field = -1               # goal tile of the shared field search this unit waits for
+        self.queued = False           # has an entry in the A* queue
 
 
 class Building:

@@ -631,6 +631,7 @@ class Game:
         u.path = []
         u.path_goal = None
         u.field = -1
+        u.pending = False
         if u.hv_tile >= 0:
             self.claims.pop(u.hv_tile, None)
             u.hv_tile = -1
@@ -716,10 +717,10 @@ class Game:
             u.field = -1
             return
         st = int(u.y) * self.w + int(u.x)
-        if self.grid.blocked[st]:
-            return
-        fg = self.grid.nearest_reachable(st, field_goal)
+        fg = None if self.grid.blocked[st] else self.grid.nearest_reachable(st, field_goal)
         if fg is None:
+            u.pending = False
+            u.field = -1
             return
         u.pending = True
         u.field = fg
@@ -785,9 +786,11 @@ class Game:
         u.field = -1
         if u.rule.air:
             u.path = [goal]
+            u.pending = False
             return
-        if not u.pending:
-            u.pending = True
+        u.pending = True
+        if not u.queued:
+            u.queued = True
             self._path_queue.append(u.id)
 
     def _relabel(self) -> None:
@@ -1402,8 +1405,11 @@ class Game:
         q = self._path_queue
         while q and budget > 0:
             u = self.units.get(q.popleft())
-            if u is None or not u.alive or not u.pending:
+            if u is None:
                 continue
+            u.queued = False
+            if not u.alive or not u.pending or u.field >= 0:
+                continue  # cancelled, or now waiting for a shared search instead
             budget -= self._compute_path(u) + 20
 
     def _move(self, u: Unit) -> None:

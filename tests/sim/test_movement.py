@@ -157,3 +157,18 @@ def test_idle_units_stacked_on_one_spot_spread_out():
         assert not in_water_or_building(g)
     assert len({(int(u.x), int(u.y)) for u in us}) == 5
     assert all(u.order == "idle" for u in us)
+
+
+def test_new_order_while_waiting_for_a_shared_search():
+    """Regression: a unit stopped while waiting for its group's search stayed 'pending' for ever."""
+    g = Game(seed=1)
+    hq = g._hq(0)
+    ids = [g._spawn_near(0, "tank", hq).id for _ in range(6)]
+    assert g.apply(0, {"action": "move", "units": {"ids": ids}, "target": {"place": "enemy_base"}}).ok
+    assert any(g.units[i].field >= 0 for i in ids)
+    assert g.apply(0, {"action": "stop", "units": {"ids": ids}}).ok
+    run(g, 2)
+    assert g.apply(0, {"action": "move", "units": {"ids": ids[:1]}, "target": {"x": 30, "y": 30}}).ok
+    run(g, 40)
+    u = g.units[ids[0]]
+    assert not u.pending and u.path
