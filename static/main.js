@@ -3,7 +3,7 @@ import { GameState } from "./state.js";
 import { Connection } from "./net.js";
 import { Renderer } from "./render.js";
 import { TILE } from "./rules.js";
-import { setLang, getLang, normalizeLang, onLangChange, applyDom, t } from "./i18n/index.js";
+import { setLang, getLang, normalizeLang, onLangChange, applyDom, t, reason } from "./i18n/index.js";
 import { Input } from "./input.js";
 import { Panels } from "./ui.js";
 
@@ -231,7 +231,7 @@ class Client {
     const p = m.ref != null ? this.pending.get(m.ref) : null;
     if (m.ref != null) this.pending.delete(m.ref);
     if (m.ok) return;
-    const why = m.error || m.code || "?";
+    const why = reason(m.error, m.code);
     if (p && p.action.action === "cancel") this.panels.feed(t("cancel_unsupported", { why }), "bad");
     else this.panels.feed(t("cmd_refused", { why }), "bad");
   }

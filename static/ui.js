@@ -1,6 +1,6 @@
 // DOM panels: top bar HUD, sidebar (build buttons, queues, superweapon), event feed,
 // natural-language orders, advisor, game-over overlay, room links.
-import { t, setLang, getLang } from "./i18n/index.js";
+import { t, setLang, getLang, reason } from "./i18n/index.js";
 import { BUILDINGS, BUILDABLE, UNITS, TRAINABLE } from "./rules.js";
 import { drawIcon } from "./sprites.js";
 import { describeAction } from "./describe.js";
@@ -525,7 +525,7 @@ class NLPanel {
         let mark, cls, why = "";
         if (res && typeof res === "object") {
           cls = res.ok ? "ok" : "bad"; mark = res.ok ? t("nl_executed") : t("nl_refused");
-          if (!res.ok && res.error) why = ": " + res.error;
+          if (!res.ok && (res.error || res.code)) why = ": " + reason(res.error, res.code);
         } else if (r.executed === true) { cls = "ok"; mark = t("nl_executed"); }
         else if (r.executed === false) { cls = "bad"; mark = t("nl_not_executed"); }
         else { cls = "muted"; mark = ""; }

@@ -42,3 +42,12 @@ export function applyDom(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
 }
+
+/** A refusal reason: the server's English text, or in other languages the translation of its stable code. */
+export function reason(error, code) {
+  if (code && current !== "en") {
+    const k = "err_" + code;
+    if (LANGS[current][k] !== undefined) return LANGS[current][k];
+  }
+  return error || (code ? t("err_" + code) : "?");
+}
