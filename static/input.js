@@ -286,7 +286,11 @@ export class Input {
       if (e.key === "Escape") document.activeElement.blur();
       return;
     }
-    if (e.key === "Escape") { g.panels.setMode(null); g.selection.clear(); g.panels.onSelection(); return; }
+    if (e.key === "Escape") {
+      if (g.mode) g.panels.setMode(null);
+      else { g.selection.clear(); g.panels.onSelection(); }
+      return;
+    }
     const digit = /^Digit([1-9])$/.exec(e.code);
     if (digit) {
       const n = digit[1];
