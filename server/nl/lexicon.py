@@ -33,7 +33,7 @@ ZH: dict[str, tuple] = {}
 
 # ---------------------------------------------------------------- verbs (en, fr)
 _add(LATIN, "build|builds|building|make|makes|train|trains|training|produce|produces|construct|queue|queue up|"
-     "create|recruit|manufacture|assemble|erect|put up|set up|spawn more|order|we need|i need|"
+     "create|recruit|manufacture|assemble|erect|put up|set up|spawn|crank out|churn out|order|"
      "construis|construisez|construisons|construire|construit|batis|batissez|batir|bati|fabrique|fabriquez|"
      "fabriquer|produis|produisez|produire|entraine|entrainez|entrainer|forme|formez|former|recrute|recrutez|"
      "recruter|cree|creez|creer|fais|faites|mets en production|lance la production de|"

@@ -216,7 +216,7 @@ _EN_FORBIDDEN = [
                 r"new instructions|roleplay|role play|your prompt|your instructions)\b"), "forbidden"),
     (re.compile(r"\b(cheats?|cheating|cheat codes?|hacks?|hacking|hacked|god ?mode|invincib\w*|invulnerab\w*|"
                 r"infinite|unlimited|instant(ly)?|immortal|one hit|maphack|map hack|wallhack|"
-                r"spawn|teleport|fog of war|remove the fog|no fog|whole map|full map|entire map)\b"),
+                r"teleport|fog of war|remove the fog|no fog|whole map|full map|entire map)\b"),
      "forbidden"),
     (re.compile(r"\b(win|won)\b.*\b(game|match|war)\b|\b(make|let) me win\b|\bi win\b|\binstant win\b|"
                 r"\b(end|finish) the (game|match)\b|\benemy (loses|surrenders?)\b"), "forbidden"),
@@ -383,9 +383,9 @@ def _resolve_verb(verbs: list[str]) -> str | None:
     if not verbs:
         return None
     first = verbs[0]
-    if first in ("move", "launch", "build"):
+    if first in ("move", "launch", "build", "retreat"):  # "go harvest", "back to mining"
         for v in verbs[1:]:
-            if v not in ("move", "launch", "build"):
+            if v not in ("move", "launch", "build", "retreat"):
                 return v
     return first
 
@@ -421,7 +421,8 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
     if verb == "move":
         if tgt is None:
             return None
-        if tgt.get("place") == "ore" and all(u == "harvester" for u, _ in c.units):
+        only_harvesters = all(u == "harvester" for u, _ in c.units) and (c.units or not c.all_sel)
+        if tgt.get("place") == "ore" and only_harvesters:
             return [{"action": "harvest", "units": s} for s in _sels(c, "harvester")]
         return [{"action": "move", "units": s, "target": tgt} for s in _sels(c)]
     if verb == "attack":
@@ -440,7 +441,9 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
     if verb == "defend":
         return [{"action": "defend_base", "units": s} for s in _sels(c)]
     if verb == "retreat":
-        if tgt is None or tgt.get("place") in ("enemy_base", "nearest_enemy", "ore"):
+        if tgt is not None and tgt.get("place") == "ore":  # "return to the ore": back to work
+            return _compose(c, "move")
+        if tgt is None or tgt.get("place") in ("enemy_base", "nearest_enemy"):
             tgt = {"place": "home"}
         return [{"action": "move", "units": s, "target": tgt} for s in _sels(c)]
     if verb is None:

@@ -1,8 +1,9 @@
 """Accuracy of the fast path on the shared DEV set and on our own held-out phrasings.
 
 These are measures, not targets: the rules are written for the kinds of orders,
-never for the sentences of either set (heldout.jsonl was written after the rules
-and scored before any change; see docs/NL.md for the numbers).
+never for the sentences of any set (heldout.jsonl and heldout2.jsonl were each
+written at one point of development and scored once before any change made
+after reading their failures; see docs/NL.md for those first numbers).
 Scored with the rule of shared/tools/nl_eval.py; the language is not given.
 """
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from server.nl import detect_language, parse
 from server.sim.orders import parse_action
 
-from .conftest import DEV_SET, HELDOUT_SET, load_cases, passes
+from .conftest import DEV_SET, HELDOUT_SET, HERE, load_cases, passes
 
 
 def _score(cases):
@@ -36,9 +37,10 @@ def test_dev_set():
     assert lang_acc >= 0.95
 
 
-def test_heldout_set():
-    cases = load_cases(HELDOUT_SET)
-    assert len(cases) >= 100
+@pytest.mark.parametrize("path", [HELDOUT_SET, HERE / "heldout2.jsonl"], ids=["heldout", "heldout2"])
+def test_heldout_set(path):
+    cases = load_cases(path)
+    assert len(cases) >= 50
     acc, lang_acc, fails = _score(cases)
     print(f"\nheld-out: accuracy {acc:.3f}, language {lang_acc:.3f}, failures {fails}")
     assert acc >= 0.9, fails
