@@ -297,7 +297,7 @@ export class Input {
       if (e.ctrlKey || e.metaKey || e.altKey) {
         e.preventDefault();
         g.groups[n] = g.ownSelectedUnits();
-        g.panels.toast(`#${n}: ${g.groups[n].length}`);
+        g.panels.toast(t("group_set", { n, count: g.groups[n].length }));
       } else if (g.groups[n]) {
         const ids = g.groups[n].filter((id) => g.store.units.has(id));
         g.selection = new Set(ids);

@@ -1,5 +1,6 @@
 // English UI strings. Keys are shared by every language module.
 export default {
+  group_set: "Group {n}: {count} units",
   err_not_owner: "that is not yours",
   err_queue_full: "the production queue is full",
   err_out_of_bounds: "outside the map",

@@ -1,5 +1,6 @@
 // Chaînes de l'interface en français. Mêmes clés que en.js.
 export default {
+  group_set: "Groupe {n} : {count} unités",
   err_not_owner: "ce n'est pas à vous",
   err_queue_full: "la file de production est pleine",
   err_out_of_bounds: "hors de la carte",

@@ -1,5 +1,6 @@
 // 繁體中文介面字串。鍵與 en.js 相同。
 export default {
+  group_set: "編組 {n}：{count} 個單位",
   err_not_owner: "那不是你的",
   err_queue_full: "生產佇列已滿",
   err_out_of_bounds: "超出地圖範圍",
