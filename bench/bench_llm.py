@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from server.llm import LLMSettings, ModelWorker  # noqa: E402
+from server.llm import LLMSettings, ModelWorker
 
 ORDER_SYSTEM = (
     "You translate a player's order for a real-time strategy game into a JSON list of actions. "
@@ -45,7 +45,8 @@ ORDER_SYSTEM = (
         [
             ("build a power plant", '[{"type":"build","building":"power_plant"}]'),
             ("train 3 light tanks", '[{"type":"train","unit":"light_tank","count":3}]'),
-            ("all tanks attack the enemy base", '[{"type":"attack","units":"light_tank","target":"enemy_base"}]'),
+            ("all tanks attack the enemy base",
+             '[{"type":"attack","units":"light_tank","target":"enemy_base"}]'),
             ("harvesters go to the ore", '[{"type":"harvest","units":"harvester"}]'),
             ("move idle units north", '[{"type":"move","units":"idle","to":"north"}]'),
             ("sell the radar", '[{"type":"sell","building":"radar"}]'),
@@ -94,16 +95,18 @@ def start(settings: LLMSettings) -> ModelWorker:
 
 
 def order(i: int) -> dict[str, Any]:
-    return dict(task="order", system=ORDER_SYSTEM, user=ORDERS[i % len(ORDERS)], grammar=ORDER_GRAMMAR,
-                max_tokens=24, priority=0)
+    return {"task": "order", "system": ORDER_SYSTEM, "user": ORDERS[i % len(ORDERS)],
+            "grammar": ORDER_GRAMMAR, "max_tokens": 24, "priority": 0}
 
 
 def analysis(i: int) -> dict[str, Any]:
-    return dict(task="analysis", system=ANALYSIS_SYSTEM, user=VIEWS[i % len(VIEWS)], max_tokens=24, priority=10)
+    return {"task": "analysis", "system": ANALYSIS_SYSTEM, "user": VIEWS[i % len(VIEWS)], "max_tokens": 24,
+            "priority": 10}
 
 
 def ms(values: list[float]) -> str:
-    return f"median {statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f}, n={len(values)})"
+    med = statistics.median(values)
+    return f"median {med:.0f} ms (min {min(values):.0f}, max {max(values):.0f}, n={len(values)})"
 
 
 def bench_prefix(threads: int, batch_threads: int, rounds: int) -> dict[str, Any]:
@@ -137,13 +140,16 @@ def bench_prefix(threads: int, batch_threads: int, rounds: int) -> dict[str, Any
         }
         w.close()
         out[mode] = res
-        print(f"[prefix={mode} threads={threads}/{batch_threads}] order prompt {res['prompt_tokens_order']} tok, "
+        print(f"[prefix={mode} threads={threads}/{batch_threads}] "
+              f"order prompt {res['prompt_tokens_order']} tok, "
               f"state {res['state_bytes'] / 1e6:.1f} MB, rss {res['rss_mb_end']} MB")
         print(f"   first request (cold prefix) prefix {res['cold_prefix_ms']:.0f} ms, first token "
               f"{res['cold_first_token_ms']:.0f} ms")
-        print(f"   same task (live)    first token {ms(res['live_first_token_ms'])}; total {ms(res['live_total_ms'])}")
+        print(f"   same task (live)    first token {ms(res['live_first_token_ms'])}; "
+              f"total {ms(res['live_total_ms'])}")
         print(f"   after task switch   prefix {ms(res['switch_prefix_ms'])}; first token "
-              f"{ms(res['switch_first_token_ms'])}; total {ms(res['switch_total_ms'])} [{','.join(res['switch_how'])}]")
+              f"{ms(res['switch_first_token_ms'])}; total {ms(res['switch_total_ms'])} "
+              f"[{','.join(res['switch_how'])}]")
     return out
 
 
@@ -199,7 +205,7 @@ def bench_tick(configs: list[tuple[int, int]], seconds: float, work_ms: float) -
     out["no model"] = res
     print(f"[tick, no model]        {res}")
     for t, nice in configs:
-        async def go() -> dict[str, Any]:
+        async def go(t: int = t, nice: int = nice) -> dict[str, Any]:
             w = ModelWorker(LLMSettings(n_threads=t, n_threads_batch=t, nice=nice))
             w.start()
             while w.state == "loading":

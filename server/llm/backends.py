@@ -23,8 +23,9 @@ import time
 import urllib.parse
 import urllib.request
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from .prompt import ChatTemplate, PromptParts, chatml
 from .settings import LLMSettings
@@ -431,8 +432,7 @@ class RemoteBackend:
     def __init__(self, settings: LLMSettings, closing: Callable[[], bool] | None = None) -> None:
         self.settings = settings
         self.base = settings.remote_url.rstrip("/")
-        if self.base.endswith("/v1"):
-            self.base = self.base[: -len("/v1")]
+        self.base = self.base.removesuffix("/v1")
         self._ready = False
         self._closing = closing or (lambda: False)
 

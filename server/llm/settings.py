@@ -31,7 +31,7 @@ def embedded_model_path() -> str:
         return ""
     if spec is None or not spec.submodule_search_locations:
         return ""
-    return os.path.join(list(spec.submodule_search_locations)[0], EMBEDDED_MODEL_FILE)
+    return os.path.join(next(iter(spec.submodule_search_locations)), EMBEDDED_MODEL_FILE)
 
 
 T = TypeVar("T")
@@ -78,7 +78,7 @@ class LLMSettings:
         """model_path, or the embedded model's path when model_path is empty."""
         return self.model_path or embedded_model_path()
 
-    def replace(self, **changes: object) -> "LLMSettings":
+    def replace(self, **changes: object) -> LLMSettings:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 

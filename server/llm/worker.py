@@ -20,8 +20,9 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .backends import Backend, GenParams, GenResult, ModelLoadError, make_backend, process_loads
 from .settings import LLMSettings
@@ -301,7 +302,7 @@ class ModelWorker:
             return snap
         try:
             return await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return self.get(rid)
         finally:
             self._drop_waiter(rid, fut)
@@ -619,13 +620,12 @@ class ModelWorker:
         return False
 
     def _execute(self, req: LLMRequest) -> None:
-        if not self._backend.loaded:  # unloaded while idle: load again, transparently
-            if not self._load():
-                with self._cond:
-                    self._current = None
-                    self._finish_locked(req, FAILED, error=f"model unavailable: {self._error}")
-                self._deliver(req)
-                return
+        if not self._backend.loaded and not self._load():  # unloaded while idle: load again
+            with self._cond:
+                self._current = None
+                self._finish_locked(req, FAILED, error=f"model unavailable: {self._error}")
+            self._deliver(req)
+            return
         params = GenParams(
             task=req.task,
             system=req.system,

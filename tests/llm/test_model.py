@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -48,8 +48,9 @@ async def worker(request: pytest.FixtureRequest) -> AsyncIterator[ModelWorker]:
 
 @pytest.fixture(scope="module")
 def model_path() -> str:
-    from server.llm import embedded_model_path
     import os
+
+    from server.llm import embedded_model_path
 
     path = embedded_model_path()
     if not path or not os.path.isfile(path):

@@ -11,8 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
+from typing import Any, ClassVar
 
 import pytest
 
@@ -22,9 +23,9 @@ from server.llm import LLMSettings, ModelWorker
 class FakeOpenAI(BaseHTTPRequestHandler):
     """Streams ``words`` as chat (or completion) chunks, one per ``delay`` seconds."""
 
-    words = ["{", '"a":', "1", "}"]
+    words: ClassVar[list[str]] = ["{", '"a":', "1", "}"]
     delay = 0.0
-    payloads: list[dict[str, Any]] = []
+    payloads: ClassVar[list[dict[str, Any]]] = []
 
     def log_message(self, *args: Any) -> None:
         pass
