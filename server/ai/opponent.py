@@ -448,7 +448,7 @@ class Opponent:
         anchors = [_center(b) for b in snap.my_buildings]
         home = self.home or (0, 0)
         for u in snap.my_units:
-            if u["type"] == "harvester" and _dist2(u["x"], u["y"], *home) < 30 ** 2:
+            if u["type"] == "harvester" and _dist2(u["x"], u["y"], *home) < 40 ** 2:
                 anchors.append((u["x"], u["y"]))
         out = []
         for e in snap.enemy_units:
@@ -497,8 +497,10 @@ class Opponent:
 
         # 3. waves
         all_in = snap.tick >= lv.all_in_s * self.tr
+        late = snap.tick >= (lv.all_in_s + 300) * self.tr     # 5 min into all-in: a game must end
         if self.wave is None and not threats:
-            need = 4 if all_in else self.wave_size
+            # all-in: small groups go; later still, any unit goes
+            need = (1 if late else 4) if all_in else self.wave_size
             ready = [units[i] for i in home_ids if i in units]
             go = snap.tick >= self.next_wave_tick and len(ready) >= need
             if go and lv.strength_ratio > 0 and not all_in:
@@ -510,7 +512,8 @@ class Opponent:
         elif self.wave is not None:
             # reinforcements: fresh units at home join a running wave
             ready = [units[i] for i in home_ids if i in units]
-            if not threats and len(ready) >= (3 if all_in else lv.reinforce_size):
+            join = 1 if late else (3 if all_in else lv.reinforce_size)
+            if not threats and ready and len(ready) >= join:
                 for u in ready:
                     self.wave.ids.add(u["id"])
                 self.wave.start_value += sum(self.rules.value(u["type"]) for u in ready)

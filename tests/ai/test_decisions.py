@@ -161,3 +161,28 @@ def test_feedback_backs_off_refused_orders():
     # the refused building is not asked for again right away
     acts2 = bot.decide(start_base().view(10), 10)
     assert not kinds(acts2, "build_building")
+
+
+def test_think_cost_is_bounded_on_a_crowded_view():
+    """Many rooms share one process: a think over 300 entities must stay cheap."""
+    import time
+
+    vb = start_base()
+    vb.building("power_plant", 52, 41)
+    vb.building("barracks", 55, 37)
+    vb.building("refinery", 52, 44)
+    vb.building("war_factory", 48, 40)
+    for i in range(150):
+        vb.unit(("infantry", "tank", "artillery")[i % 3], 30 + (i % 15), 20 + (i // 15))
+    for i in range(150):
+        vb.unit(("infantry", "tank", "helicopter")[i % 3], 10 + (i % 15), 5 + (i // 15), owner=0)
+    view = vb.view(explored=explored_rect(0, 0, W, H))
+    bot = Opponent(1, "hard", seed=1, map_info=map_info())
+    t0 = time.perf_counter()
+    n = 0
+    for tick in range(0, 600):
+        if bot.thinks_at(tick):
+            bot.decide(view, tick)
+            n += 1
+    per = (time.perf_counter() - t0) / n
+    assert per < 0.05, f"{per * 1000:.1f} ms per think"
