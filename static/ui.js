@@ -45,6 +45,10 @@ export class Panels {
     };
     for (const n of BUILDABLE) mk("building", n, $("build-buildings"));
     for (const n of TRAINABLE) mk("unit", n, $("build-units"));
+    $("sell-btn").addEventListener("click", () => {
+      const id = Number($("sell-btn").dataset.building);
+      if (id) this.g.command({ action: "sell", building: id });
+    });
     $("superweapon-btn").addEventListener("click", () => {
       if (this.g.mode && this.g.mode.kind === "superweapon") this.setMode(null);
       else this.setMode({ kind: "superweapon" });
@@ -276,20 +280,27 @@ export class Panels {
 
   onSelection() {
     const g = this.g, s = g.store;
-    const box = $("selection-info");
+    const box = $("selection-text");
+    const sell = $("sell-btn");
     const ids = [...g.selection];
-    if (!ids.length) { box.textContent = t("nothing_selected"); return; }
-    if (ids.length === 1) {
+    sell.classList.add("hidden");
+    let txt;
+    if (!ids.length) txt = t("nothing_selected");
+    else if (ids.length === 1 && (s.units.get(ids[0]) || s.buildings.get(ids[0]))) {
       const e = s.units.get(ids[0]) || s.buildings.get(ids[0]);
-      if (e) {
-        const who = e.owner === g.playerId ? t("you") : t("player_n", { n: e.owner });
-        box.textContent = `${t("building_info", { what: t(e.type), hp: Math.max(0, Math.round(e.hp)), max: e.max_hp })} · ${who}`;
-        return;
+      const who = e.owner === g.playerId ? t("you") : t("player_n", { n: e.owner });
+      txt = `${t("building_info", { what: t(e.type), hp: Math.max(0, Math.round(e.hp)), max: e.max_hp })} · ${who}`;
+      if (e.order && e.order !== "idle") txt += ` · ${t("ord_" + e.order)}`;
+      if (s.buildings.has(e.id) && e.owner === g.playerId && e.type !== "hq" && !g.isSpectator && !s.gameOver) {
+        sell.classList.remove("hidden");
+        sell.dataset.building = String(e.id);
       }
+    } else {
+      const counts = {};
+      for (const id of ids) { const u = s.units.get(id); if (u) counts[u.type] = (counts[u.type] || 0) + 1; }
+      txt = `${t("selected", { n: ids.length })}: ` + Object.entries(counts).map(([k, v]) => `${v} ${t(k)}`).join(", ");
     }
-    const counts = {};
-    for (const id of ids) { const u = s.units.get(id); if (u) counts[u.type] = (counts[u.type] || 0) + 1; }
-    box.textContent = `${t("selected", { n: ids.length })}: ` + Object.entries(counts).map(([k, v]) => `${v} ${t(k)}`).join(", ");
+    if (box.textContent !== txt) box.textContent = txt;
   }
 
   // ---------- lifecycle ----------

@@ -1,5 +1,8 @@
 // English UI strings. Keys are shared by every language module.
 export default {
+  sell: "Sell",
+  sell_title: "Sell for half its cost",
+  ord_idle: "idle", ord_move: "moving", ord_attack: "attacking", ord_harvest: "harvesting", ord_return: "returning ore", ord_defend: "defending", ord_flee: "fleeing",
   group_set: "Group {n}: {count} units",
   err_not_owner: "that is not yours",
   err_queue_full: "the production queue is full",

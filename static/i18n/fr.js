@@ -1,5 +1,8 @@
 // Chaînes de l'interface en français. Mêmes clés que en.js.
 export default {
+  sell: "Vendre",
+  sell_title: "Vendre pour la moitié du prix",
+  ord_idle: "au repos", ord_move: "en mouvement", ord_attack: "attaque", ord_harvest: "récolte", ord_return: "rapporte le minerai", ord_defend: "défend", ord_flee: "fuit",
   group_set: "Groupe {n} : {count} unités",
   err_not_owner: "ce n'est pas à vous",
   err_queue_full: "la file de production est pleine",

@@ -1,5 +1,8 @@
 // 繁體中文介面字串。鍵與 en.js 相同。
 export default {
+  sell: "出售",
+  sell_title: "以半價出售",
+  ord_idle: "待命", ord_move: "移動中", ord_attack: "攻擊中", ord_harvest: "採礦中", ord_return: "運回礦石", ord_defend: "防守中", ord_flee: "撤退中",
   group_set: "編組 {n}：{count} 個單位",
   err_not_owner: "那不是你的",
   err_queue_full: "生產佇列已滿",

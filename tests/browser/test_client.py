@@ -79,7 +79,8 @@ def test_select_unit_and_right_click_moves_it(page):
     p = page.evaluate("([x, y]) => window.__game.worldToScreen(x, y)", [u["x"], u["y"]])
     page.mouse.click(p["x"], p["y"])
     page.wait_for_function(f"() => window.__game.selection.includes({u['id']})", timeout=3000)
-    assert "1" in page.locator("#selection-info").inner_text() or page.locator("#selection-info").inner_text()
+    info = page.locator("#selection-text").inner_text()
+    assert "hp" in info and "you" in info, info
     # a passable, explored tile 3-5 tiles away
     dest = page.evaluate("""([ux, uy]) => {
         const g = window.__game;
