@@ -12,7 +12,8 @@ import logging
 import math
 import re
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .grammar import analysis_grammar
 from .lang import detect_language
@@ -151,6 +152,16 @@ def _direction(dx: float, dy: float) -> str:
     return names[int((ang + 22.5) // 45) % 8]
 
 
+def _army_value(units: list[dict]) -> float:
+    """Cost-weighted strength of the combat units, scaled by their health."""
+    total = 0.0
+    for u in units:
+        kind = str(u.get("type"))
+        if kind in COMBAT:
+            total += VALUE.get(kind, 0) * _num(u.get("hp"), 1) / max(1.0, _num(u.get("max_hp"), 1))
+    return total
+
+
 def _facts(view: dict) -> dict[str, Any]:
     player = view.get("player") if isinstance(view.get("player"), dict) else None
     me = player.get("id") if player else None
@@ -169,17 +180,14 @@ def _facts(view: dict) -> dict[str, Any]:
     f["done_types"] = Counter(b.get("type") for b in done_b)
     f["my_army"] = sum(1 for u in my_units if u.get("type") in COMBAT)
     f["en_army"] = sum(1 for u in en_units if u.get("type") in COMBAT)
-    f["my_value"] = sum(VALUE.get(u.get("type"), 0) * _num(u.get("hp"), 1) / max(1.0, _num(u.get("max_hp"), 1))
-                        for u in my_units if u.get("type") in COMBAT)
-    f["en_value"] = sum(VALUE.get(u.get("type"), 0) * _num(u.get("hp"), 1) / max(1.0, _num(u.get("max_hp"), 1))
-                        for u in en_units if u.get("type") in COMBAT)
+    f["my_value"] = _army_value(my_units)
+    f["en_value"] = _army_value(en_units)
     # base centre and threats
+    base: tuple[float, float] | None = None
     if my_b:
-        cx = sum(_num(b.get("x")) + _num(b.get("w"), 1) / 2 for b in my_b) / len(my_b)
-        cy = sum(_num(b.get("y")) + _num(b.get("h"), 1) / 2 for b in my_b) / len(my_b)
-    else:
-        cx = cy = None
-    f["base"] = (cx, cy)
+        base = (sum(_num(b.get("x")) + _num(b.get("w"), 1) / 2 for b in my_b) / len(my_b),
+                sum(_num(b.get("y")) + _num(b.get("h"), 1) / 2 for b in my_b) / len(my_b))
+    f["base"] = base
     threats = []
     centres = [(_num(b.get("x")) + _num(b.get("w"), 1) / 2, _num(b.get("y")) + _num(b.get("h"), 1) / 2)
                for b in my_b]
@@ -198,12 +206,10 @@ def _facts(view: dict) -> dict[str, Any]:
     f["threats"] = threats
     # enemy base direction (from remembered buildings)
     f["enemy_dir"] = None
-    if en_b and cx is not None:
+    if en_b and base is not None:
         ex = sum(_num(b.get("x")) for b in en_b) / len(en_b)
         ey = sum(_num(b.get("y")) for b in en_b) / len(en_b)
-        f["enemy_dir"] = _direction(ex - cx, ey - cy)
-    elif cx is not None and isinstance(view.get("map"), dict):
-        pass
+        f["enemy_dir"] = _direction(ex - base[0], ey - base[1])
     # economy
     if player:
         power = player.get("power") or {}
@@ -247,8 +253,7 @@ def heuristic_analysis(view: dict, lang: str = "en") -> str:
         ranked.append((200, _t("over", lang)))
     if f["threats"]:
         types = Counter(u.get("type") for u in f["threats"])
-        desc = ("、" if lang == "zh-TW" else ", ").join(
-            f"{n} {names.get(t, t)}" if lang != "zh-TW" else f"{n} {names.get(t, t)}" for t, n in types.most_common(3))
+        desc = ("、" if lang == "zh-TW" else ", ").join(f"{n} {names.get(t, t)}" for t, n in types.most_common(3))
         ranked.append((100, _t("threat", lang, n=len(f["threats"]), types=desc)))
     if f["sw_ready"]:
         ranked.append((90, _t("superweapon", lang)))
@@ -272,11 +277,11 @@ def heuristic_analysis(view: dict, lang: str = "en") -> str:
     # army balance: always said
     where = ""
     if f["enemy_dir"]:
-        d = _DIR_NAMES[lang][f["enemy_dir"]]
-        if lang == "fr" and d[0] in "eo":
-            where = _T["where_fr_vowel"]["fr"].format(d=d)
+        dname = _DIR_NAMES[lang][f["enemy_dir"]]
+        if lang == "fr" and dname[0] in "eo":
+            where = _T["where_fr_vowel"]["fr"].format(d=dname)
         else:
-            where = _T["where"][lang].format(d=d)
+            where = _T["where"][lang].format(d=dname)
     mine, theirs = f["my_army"], f["en_army"]
     if theirs == 0:
         balance = _t("scout", lang, mine=mine, where=where)
@@ -334,15 +339,15 @@ def summarize(view: dict) -> str:
 # ------------------------------------------------------------------ model post-processing
 _SENT = re.compile(r"[^.!?。！？]+[.!?。！？]*")
 _LABEL = re.compile(r"^\s*(advice|your advice|analysis|answer|conseil|analyse|réponse|建議|分析|回答)\s*[:：]\s*",
-                    re.I)
+                    re.IGNORECASE)
 MAX_CHARS = 420
 _ECHO = re.compile(r"situation|produced /|my units:|my buildings:|enemy units in sight|draft|繁體中文|"
-                   r"in english|en français|as an ai|language model", re.I)
+                   r"in english|en français|as an ai|language model", re.IGNORECASE)
 
 
 _GAME_WORDS = re.compile(r"credit|power|econom|army|armies|enemy|enemies|attack|defen|build|harvest|ore|base|"
                          r"crédit|énergie|économ|armée|ennemi|attaqu|défen|constru|récolt|minerai|"
-                         r"資金|電力|經濟|部隊|軍隊|敵|攻擊|防守|建造|採礦|礦|基地", re.I)
+                         r"資金|電力|經濟|部隊|軍隊|敵|攻擊|防守|建造|採礦|礦|基地", re.IGNORECASE)
 
 
 def _on_topic(sentence: str) -> bool:

@@ -167,7 +167,7 @@ def _zh_number(s: str, i: int) -> tuple[int | None, int]:
 
 
 def _lex_zh(text: str, out: list[Item]) -> None:
-    s = text.replace("的", "").replace("地", "地")
+    s = text.replace("的", "")
     i, n = 0, len(s)
     while i < n:
         c = s[i]
@@ -260,7 +260,7 @@ _ZH_FORBIDDEN = [
     (re.compile(r"賣掉|出售|賣|修理|維修|升級|研究|投降|認輸|暫停遊戲|存檔|讀檔|退出遊戲|離開遊戲|聊天"),
      "unsupported"),
 ]
-_ZH_MONEY = re.compile(r"錢|金錢|資金|金幣|信用點|點數|積分|鈔票|黃金|經費|金子|美金|現金|財富|credits?", re.I)
+_ZH_MONEY = re.compile(r"錢|金錢|資金|金幣|信用點|點數|積分|鈔票|黃金|經費|金子|美金|現金|財富|credits?", re.IGNORECASE)
 _ZH_MONEY_ASK = re.compile(r"給|加|要|增加|無限|更多|來|送|多|\d|[一二兩三四五六七八九十百千萬億]")
 
 _EN_QUESTION = re.compile(r"^(what|whats|how|why|where|when|who|whom|whose|which|is|are|am|do|does|did|"
@@ -363,9 +363,7 @@ def _build_clause(items: list[Item]) -> Clause:
             if c.target is None or "place" in c.target and c.target["place"] == "home":
                 c.target = {"direction": val}
         elif kind in ("P", "PA"):
-            if c.target is None:
-                c.target = {"place": val}
-            elif c.target.get("place") == "nearest_enemy" and kind == "P" and val != "home":  # "the nearest ore"
+            if c.target is None or c.target.get("place") == "nearest_enemy" and kind == "P" and val != "home":
                 c.target = {"place": val}
         elif kind == "V":
             c.verbs.append(val)
@@ -373,8 +371,6 @@ def _build_clause(items: list[Item]) -> Clause:
             c.neg = True
         elif kind == "GIVE":
             c.give = True
-    if c.units == [] and pending is not None and c.all_sel:
-        pass
     c.verb = _resolve_verb(c.verbs)
     return c
 
@@ -528,7 +524,7 @@ def parse(text: str, lang: str | None = None) -> RuleResult:
     if key:
         return RuleResult("refuse", [], key, lang)
     items = lex(text)
-    actions, vocab, failed, all_neg = _interpret(items)
+    actions, vocab, _failed, all_neg = _interpret(items)
     if vocab == 0:
         return RuleResult("refuse", [], "off_topic", lang)
     if _is_question(norm, ascii_text, has_zh):

@@ -22,8 +22,11 @@ import re
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+
+from server.llm import QueueFull
 
 from . import rules
 from .grammar import action_grammar, grammar_for
@@ -294,7 +297,7 @@ class Translator:
             req.waiters.append(fut)
             try:
                 await asyncio.wait_for(asyncio.shield(fut), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             finally:
                 if fut in req.waiters:
@@ -323,7 +326,7 @@ class Translator:
                 self._warm_id = self.worker.submit(TASK, TRANSLATE_SYSTEM, translate_user("stop"),
                                                    grammar=grammar_for("stop"), max_tokens=1, priority=20,
                                                    timeout_s=max(self.timeout_s, 60.0))
-        except Exception:  # a full queue: try again later
+        except QueueFull:  # try again on a later submit
             return None
         return self._warm_id
 

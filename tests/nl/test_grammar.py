@@ -36,9 +36,7 @@ INVALID = [
     '[{"action": "attack", "units": {"type": "tank"}, "target": {"place": "moon"}}]',
     '[{"action": "give_credits", "amount": 10000}]',
     '[{"action": "stop", "units": {"type": "all"}, "extra": 1}]',
-    '[{"action": "stop", "units": {"type": "all"}}, {"action": "stop", "units": {"type": "all"}}, '
-    '{"action": "stop", "units": {"type": "all"}}, {"action": "stop", "units": {"type": "all"}}, '
-    '{"action": "stop", "units": {"type": "all"}}]',  # five actions
+    json.dumps([{"action": "stop", "units": {"type": "all"}}] * 5),  # five actions
 ]
 
 

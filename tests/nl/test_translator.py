@@ -247,8 +247,9 @@ async def test_warm_up_evaluates_the_prefix_once_at_low_priority():
 
 
 def test_grammar_is_narrowed_to_what_the_text_names():
-    from server.nl.grammar import gbnf_to_regex, grammar_for
     import re
+
+    from server.nl.grammar import gbnf_to_regex, grammar_for
 
     rx = re.compile(gbnf_to_regex(grammar_for("artillery to the enemy")))
     ok = json.dumps([{"action": "attack", "units": {"type": "artillery"}, "target": {"place": "nearest_enemy"}}])
