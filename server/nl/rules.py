@@ -340,6 +340,13 @@ def _build_clause(items: list[Item]) -> Clause:
             else:
                 pending = val
             last_num = pending
+            # a number after the noun ("tanks x3", "坦克三輛") counts for it, unless a noun follows
+            later = next((it for it in items[k + 1:] if it[0] in ("U", "B")), None)
+            if later is None:
+                if c.units and c.units[-1][1] is None:
+                    c.units[-1][1], pending = pending, None
+                elif c.buildings and c.buildings[-1][1] == 1 and not c.units:
+                    c.buildings[-1][1], pending = pending, None
             continue
         last_num = None if kind != "?" else last_num
         if kind == "U":

@@ -70,6 +70,9 @@ ORDERS = [
     ("build two turrets", BB("defense_turret", "defense_turret")),
     ("power plant", BB("power_plant")),
     ("4 artillery", B("artillery", 4)),
+    ("train infantry x5", B("infantry", 5)),
+    ("tanks: 3", B("tank", 3)),
+    ("造坦克三輛", B("tank", 3)),
     # --- English: unit orders
     ("move tanks east", M("tank", direction="east")),
     ("send the choppers north west", M("helicopter", direction="northwest")),
