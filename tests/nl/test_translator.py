@@ -272,3 +272,15 @@ def test_grammar_is_narrowed_to_what_the_text_names():
     rx4 = re.compile(gbnf_to_regex(grammar_for("harvesters go harvest")))
     assert not rx4.fullmatch(json.dumps([{"action": "move", "units": {"type": "harvester"},
                                           "target": {"place": "ore"}}]))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "zh-TW"])
+def test_examples_are_understood_by_the_fast_path(lang):
+    from server.nl import detect_language, examples, parse
+
+    ex = examples(lang)
+    assert 6 <= len(ex) <= 10
+    for text in ex:
+        assert detect_language(text) == lang, text
+        assert parse(text).kind == "actions", text
+    assert examples("de") == examples("en")
