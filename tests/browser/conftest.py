@@ -6,9 +6,9 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -42,7 +42,7 @@ def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url + "/healthz", timeout=1) as r:
             return r.status == 200
-    except Exception:
+    except OSError:  # refused, reset, timeout, HTTP errors (URLError is an OSError)
         return False
 
 
@@ -61,24 +61,25 @@ def server_url(tmp_path_factory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", LLM_BACKEND=os.environ.get("LLM_BACKEND", "disabled"))
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 40
-    while not _healthy(url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            log.close()
-            pytest.fail("server did not become healthy:\n" + log_path.read_text(errors="replace")[-3000:])
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 40
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                pytest.fail("server did not become healthy:\n" + log_path.read_text(errors="replace")[-3000:])
+            time.sleep(0.2)
+        try:
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @pytest.fixture(scope="session")
@@ -109,10 +110,9 @@ def page(browser, server_url, request):
     yield pg
     SHOTS.mkdir(parents=True, exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    try:
+    from playwright.sync_api import Error as PlaywrightError
+    with contextlib.suppress(PlaywrightError):  # a crashed page has no screenshot; the test says why
         pg.screenshot(path=str(SHOTS / f"{name}.png"))
-    except Exception:
-        pass
     ctx.close()
 
 
@@ -121,6 +121,3 @@ def wait_game(pg, timeout=20000):
     pg.wait_for_function("() => window.__game && window.__game.room && window.__game.state.tick > 0 "
                          "&& window.__game.state.units.length > 0", timeout=timeout)
 
-
-def have_chromium() -> bool:
-    return shutil.which("chromium") is not None or os.path.exists(CHROMIUM)

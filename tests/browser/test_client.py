@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pytest
 
@@ -118,7 +119,7 @@ def test_power_plant_is_built_through_the_sidebar(page):
     pp = next(b for b in own(page, "building") if b["type"] == "power_plant")
     assert (pp["x"], pp["y"]) == (gh["tx"], gh["ty"])
     assert page.evaluate("() => window.__game.mode") is None
-    page.wait_for_function("() => Number(document.getElementById('credits').textContent) <= %d" % (credits0 - 300),
+    page.wait_for_function(f"() => Number(document.getElementById('credits').textContent) <= {credits0 - 300}",
                            timeout=5000)
     # it completes (8 s of build time): power produced goes up
     page.wait_for_function(
@@ -401,8 +402,8 @@ def test_units_move_smoothly_between_server_ticks(page):
             out.push([p.x, p.y, s.tick]);
             if (performance.now() - t0 < 1500) requestAnimationFrame(f); else res(out); }
         requestAnimationFrame(f); })""", uid)
-    moved = sum(1 for a, b in zip(frames, frames[1:]) if abs(b[0] - a[0]) + abs(b[1] - a[1]) > 1e-4)
-    same_tick = [(a, b) for a, b in zip(frames, frames[1:]) if a[2] == b[2]]
+    moved = sum(1 for a, b in pairwise(frames) if abs(b[0] - a[0]) + abs(b[1] - a[1]) > 1e-4)
+    same_tick = [(a, b) for a, b in pairwise(frames) if a[2] == b[2]]
     moved_within_tick = sum(1 for a, b in same_tick if abs(b[0] - a[0]) + abs(b[1] - a[1]) > 1e-4)
     assert len(frames) > 20
     assert moved > 0.8 * (len(frames) - 1), (moved, len(frames))
