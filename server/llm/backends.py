@@ -142,6 +142,7 @@ class LocalBackend:
     """
 
     name = "local"
+    CHUNK_S = 0.15  # target duration of one prompt-eval step: the worst wait for a cancel/preemption
 
     def __init__(self, settings: LLMSettings, prefix_cache_mode: str | None = None) -> None:
         self.settings = settings
@@ -156,6 +157,7 @@ class LocalBackend:
         self._prefix_tokens: OrderedDict[str, list[int]] = OrderedDict()
         self._grammars: OrderedDict[str, Any] = OrderedDict()
         self._stop_ids: set[int] = set()
+        self._chunk = 32  # prompt tokens per interruptible eval step (adapts)
         self.stats = {"prefix_live": 0, "prefix_cache": 0, "prefix_evaluated": 0, "state_bytes": 0}
 
     # -- lifecycle ---------------------------------------------------------
@@ -231,6 +233,7 @@ class LocalBackend:
             "chat_template": self._template.kind,
             "prefix_cache": {"mode": self.prefix_cache_mode, "entries": len(self._states), **self.stats},
             "grammars_cached": len(self._grammars),
+            "eval_step_tokens": self._chunk,
         }
 
     # -- helpers -----------------------------------------------------------
@@ -325,7 +328,7 @@ class LocalBackend:
             self.stats["prefix_cache"] += 1
             return "cache", 0
         # Evaluate, keeping whatever leading part is already live, in small
-        # chunks so that a cancel or a more urgent request is heard quickly.
+        # steps so that a cancel or a more urgent request is heard quickly.
         common = 0
         for a, b in zip(llm.input_ids[:live], toks):
             if a != b:
@@ -337,14 +340,48 @@ class LocalBackend:
             llm._ctx.kv_cache_seq_rm(-1, 0, -1)
             common = 0
         llm.n_tokens = common
-        chunk = 128
-        for i in range(common, n, chunk):
-            llm.eval(toks[i : i + chunk])
-            if i + chunk < n and should_stop():
-                return None
+        if not self._eval_chunked(toks, common, n, should_stop):
+            return None
         self._save_prefix(key)
         self.stats["prefix_evaluated"] += 1
         return "evaluated", n - common
+
+    def _feed(self, full: list[int], should_stop: ShouldStop) -> int | None:
+        """Evaluate the prompt but its last token, in chunks with a stop check
+        between them (a long user text, e.g. an analyst's view summary, stays
+        interruptible). Returns how many tokens were evaluated, None if stopped."""
+        llm = self._llm
+        target = len(full) - 1
+        common = 0
+        for a, b in zip(llm.input_ids[: llm.n_tokens], full[:target]):
+            if a != b:
+                break
+            common += 1
+        if common < llm.n_tokens:
+            if not llm._ctx.kv_cache_seq_rm(-1, common, -1):
+                return 0  # cannot trim: leave it all to generate()
+            llm.n_tokens = common
+        if not self._eval_chunked(full, common, target, should_stop):
+            return None
+        return target - common
+
+    def _eval_chunked(self, toks: list[int], start: int, end: int, should_stop: ShouldStop) -> bool:
+        """Evaluate toks[start:end] with a stop check between chunks. The chunk
+        size adapts so that a chunk takes about ``CHUNK_S`` on this machine now
+        (a busy CPU evaluates 5x slower than an idle one). False if stopped."""
+        llm = self._llm
+        i = start
+        while i < end:
+            n = min(self._chunk, end - i)
+            t = time.perf_counter()
+            llm.eval(toks[i : i + n])
+            dt = time.perf_counter() - t
+            i += n
+            if n >= 8 and dt > 0:
+                self._chunk = int(min(256, max(8, n * self.CHUNK_S / dt)))
+            if i < end and should_stop():
+                return False
+        return True
 
     # -- generation --------------------------------------------------------
     def generate(self, params: GenParams, should_stop: ShouldStop) -> GenResult:
@@ -382,13 +419,20 @@ class LocalBackend:
             t_end = time.perf_counter()
             timings = {"prefix_ms": (t_prefix - t0) * 1e3, "total_ms": (t_end - t0) * 1e3}
             return GenResult("", "stop", 0, len(prefix), evaluated, how, timings)
-        evaluated += len(suffix)  # at most: generate() also reuses a live copy of the same user text
+        full = prefix + suffix
+        fed = self._feed(full, should_stop)
+        if fed is None:
+            timings = {"prefix_ms": (t_prefix - t0) * 1e3, "total_ms": (time.perf_counter() - t0) * 1e3}
+            return GenResult("", "interrupted", 0, prompt_len, evaluated, how, timings)
+        evaluated += fed + 1
         out: list[int] = []
         stop = "length"
         t_first = None
         temp = params.temperature
+        # generate() finds all but the last prompt token in the context and
+        # evaluates that one before sampling.
         gen = llm.generate(
-            prefix + suffix, temp=temp, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0, grammar=grammar
+            full, temp=temp, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0, grammar=grammar
         )
         try:
             for tok in gen:

@@ -184,3 +184,18 @@ async def test_prime_evaluates_a_prefix_ahead_of_its_first_request(worker: Model
     await worker.wait(worker.submit("other", ANALYSIS_SYSTEM, "hi", max_tokens=2), 30)
     snap = await worker.wait(worker.submit("primed", system, "attack", max_tokens=3), 30)
     assert snap is not None and snap["status"] == "completed" and snap["prefix"] == "cache"
+
+
+async def test_cancel_while_a_long_user_text_is_being_read(worker: ModelWorker) -> None:
+    """Regression guard: a long user part (an analyst's view) is evaluated in
+    chunks with a stop check between them, so cancel does not wait for all of it."""
+    view = " ".join(f"unit {i} light_tank at ({i}, {i % 7}) hp 100." for i in range(35))  # ~750 tokens
+    rid = worker.submit("analysis", ANALYSIS_SYSTEM, view, max_tokens=20, priority=10)
+    await wait_status(worker, rid, "processing")
+    await asyncio.sleep(0.2)
+    t0 = time.monotonic()
+    worker.cancel(rid)
+    snap = await worker.wait(rid, 10)
+    elapsed = time.monotonic() - t0
+    assert snap is not None and snap["status"] == "cancelled" and snap["tokens"] == 0
+    assert elapsed < 1.5, f"cancel took {elapsed:.2f} s"
