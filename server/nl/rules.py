@@ -127,8 +127,8 @@ def _lex_latin(text: str, out: list[Item]) -> None:
                 nxt = toks[i + 1] if i + 1 < n else ""
                 if not (prev in ("l", "vers", "a", "au") or nxt in ("", ",", ".", "!", ";", "et", "puis")):
                     break
-            if item[0] != "NOP":
-                out.append(item)
+            # fillers stay as neutral items: "enemy tanks" is a target, "enemy with the tanks" is not
+            out.append(item if item[0] != "NOP" else ("?", key))
             matched = size
             break
         if matched:
@@ -215,13 +215,15 @@ _EN_FORBIDDEN = [
     (re.compile(r"\b(system prompt|you are now|pretend|jailbreak|developer mode|dan mode|act as|"
                 r"new instructions|roleplay|role play|your prompt|your instructions)\b"), "forbidden"),
     (re.compile(r"\b(cheats?|cheating|cheat codes?|hacks?|hacking|hacked|god ?mode|invincib\w*|invulnerab\w*|"
-                r"infinite|unlimited|instant(ly)?|immortal|one hit|maphack|map hack|wallhack|"
+                r"infinite|unlimited|immortal|one hit|maphack|map hack|wallhack|"
                 r"teleport|fog of war|remove the fog|no fog|whole map|full map|entire map)\b"),
      "forbidden"),
     (re.compile(r"\b(win|won)\b.*\b(game|match|war)\b|\b(make|let) me win\b|\bi win\b|\binstant win\b|"
                 r"\b(end|finish) the (game|match)\b|\benemy (loses|surrenders?)\b"), "forbidden"),
-    (re.compile(r"\b(show|display|reveal|list|tell|spy|peek|see)\b.*\b(enemy|enemies|enemy s|map|"
+    (re.compile(r"\b(show|display|reveal|tell me|tell us|spy|peek)\b.*\b(enemy|enemies|enemy s|map|"
                 r"opponent|their)\b|\b(reveal|expose)\b"), "forbidden"),
+    (re.compile(r"\binstant(ly)?\b.*\b(win|kill|destroy|build|finish|complete|victory)\w*|"
+                r"\b(win|kill|destroy|build|finish|complete)\w*\b.*\binstant(ly)?\b"), "forbidden"),
     (re.compile(r"\b(delete|remove|disable|freeze|kill) (the |all )?(enemy|enemies|ai|computer|opponent)\b"
                 r"(?!.*\b(with|using)\b)(?= *(now|please|$|instantly|forever))"), "forbidden"),
     (re.compile(r"\b(sell|selling|repair|repairing|upgrade|upgrading|research|researching|surrender|"
@@ -245,7 +247,7 @@ _FR_FORBIDDEN = [
     (re.compile(r"\b(montre|montrez|affiche|affichez|revele|revelez|dis moi|dites moi|espionne)\b"),
      "forbidden"),
     (re.compile(r"\b(vends|vendez|vendre|repare|reparez|reparer|ameliore|ameliorez|ameliorer|"
-                r"recherche|abandonne|abandonnez|capitule|capitulez|pause|sauvegarde|quitte|quitter)\b"),
+                r"abandonne|abandonnez|capitule|capitulez|pause|sauvegarde|quitter la partie|quitte la partie)\b"),
      "unsupported"),
 ]
 _FR_MONEY = re.compile(r"\b(credits?|argent|fric|pognon|thunes?|dollars?|fonds|sous|tresor|or)\b")
@@ -255,8 +257,8 @@ _ZH_FORBIDDEN = [
     (re.compile(r"(忽略|無視|忘記|忘掉|不要理|跳過).*(指令|規則|提示|設定|命令|說明|限制)|系統提示|提示詞|你現在是|"
                 r"假裝|扮演|越獄|開發者模式"), "forbidden"),
     (re.compile(r"作弊|秘技|無敵|無限|外掛|破解|透視|全圖|地圖全開|開圖|迷霧|秒殺|瞬間|立即獲勝|直接贏|"
-                r"贏得|獲勝|讓我贏|勝利|不死|傳送|修改"), "forbidden"),
-    (re.compile(r"(顯示|告訴我|偷看|查看|看看|看到|給我看|列出|揭露).*(敵|地圖|對手)|偵查敵方所有"), "forbidden"),
+                r"贏得(遊戲|比賽|這局)|獲勝|讓我贏|不死|傳送|修改"), "forbidden"),
+    (re.compile(r"(顯示|告訴我|偷看|查看|給我看|列出|揭露).*(敵|地圖|對手)|偵查敵方所有"), "forbidden"),
     (re.compile(r"賣掉|出售|賣|修理|維修|升級|研究|投降|認輸|暫停遊戲|存檔|讀檔|退出遊戲|離開遊戲|聊天"),
      "unsupported"),
 ]
