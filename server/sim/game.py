@@ -974,8 +974,10 @@ class Game:
 
     # --- spatial index
     def _index(self) -> None:
+        """Bucket living units by 4x4-tile cell: all of them, and per owner (for target search)."""
         cw = (self.w + _CELL - 1) // _CELL
         cells: dict[int, list[Unit]] = {}
+        by_owner: list[dict[int, list[Unit]]] = [{} for _ in range(NPLAYERS)]
         for u in self.units.values():
             if u.alive:
                 k = int(u.y) // _CELL * cw + int(u.x) // _CELL
@@ -984,7 +986,14 @@ class Game:
                     cells[k] = [u]
                 else:
                     lst.append(u)
+                own = by_owner[u.owner]
+                lst = own.get(k)
+                if lst is None:
+                    own[k] = [u]
+                else:
+                    lst.append(u)
         self._cells = cells
+        self._cells_by_owner = by_owner
         self._cw = cw
 
     def _separate(self) -> None:
@@ -1048,14 +1057,31 @@ class Game:
         W = self.w
         best, bd = None, r * r + 1e-9
         mr2 = min_r * min_r
-        for u in self._units_near(x, y, r):
-            if u.owner == p or not u.alive:
+        cw = self._cw
+        x0 = max(0, int(x - r) // _CELL)
+        x1 = min(cw - 1, int(x + r) // _CELL)
+        y0 = max(0, int(y - r) // _CELL)
+        y1 = min((self.h + _CELL - 1) // _CELL - 1, int(y + r) // _CELL)
+        for q in range(NPLAYERS):
+            if q == p:
                 continue
-            if (u.rule.air and not hits_air) or (not u.rule.air and not hits_ground):
-                continue
-            d = (u.x - x) ** 2 + (u.y - y) ** 2
-            if mr2 <= d < bd and vis[int(u.y) * W + int(u.x)]:
-                best, bd = u, d
+            cells = self._cells_by_owner[q]
+            for cy in range(y0, y1 + 1):
+                for cx in range(x0, x1 + 1):
+                    lst = cells.get(cy * cw + cx)
+                    if not lst:
+                        continue
+                    for u in lst:
+                        if not u.alive:
+                            continue
+                        if u.rule.air:
+                            if not hits_air:
+                                continue
+                        elif not hits_ground:
+                            continue
+                        d = (u.x - x) ** 2 + (u.y - y) ** 2
+                        if mr2 <= d < bd and vis[int(u.y) * W + int(u.x)]:
+                            best, bd = u, d
         if best is not None or not buildings or not hits_ground:
             return best
         for b in self.buildings.values():
