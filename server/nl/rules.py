@@ -471,11 +471,7 @@ def _interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool]:
     vocab = sum(c.vocab for c in clauses)
     # a clause that only names units lends them to the next clause's verb ("toutes les unités, stop")
     merged: list[Clause] = []
-    skip = False
     for i, c in enumerate(clauses):
-        if skip:
-            skip = False
-            continue
         nxt = clauses[i + 1] if i + 1 < len(clauses) else None
         if c.selection_only() and nxt is not None and nxt.verb and not nxt.units and not nxt.all_sel:
             nxt.units, nxt.all_sel = c.units, c.all_sel
