@@ -393,6 +393,8 @@ export class Panels {
 
   bindTopbar() {
     $("lang-select").addEventListener("change", (e) => setLang(e.target.value));
+    $("help-btn").addEventListener("click", () => $("help-panel").classList.toggle("hidden"));
+    $("help-panel").addEventListener("click", () => $("help-panel").classList.add("hidden"));
     const copy = (btn) => {
       const url = btn.dataset.href;
       if (!url) return;

@@ -1,5 +1,7 @@
 // English UI strings. Keys are shared by every language module.
 export default {
+  help: "Controls",
+  help_lines: "Left click / drag: select · Shift: add · Double click: all of a type on screen\nRight click: move, or attack an enemy · A then click: attack-move · S: stop\nCtrl/Alt+1–9: set a group · 1–9: select it (twice: centre) · H: base\nArrows, WASD, screen edges, minimap: scroll · Esc: cancel",
   sell: "Sell",
   sell_title: "Sell for half its cost",
   ord_idle: "idle", ord_move: "moving", ord_attack: "attacking", ord_harvest: "harvesting", ord_return: "returning ore", ord_defend: "defending", ord_flee: "fleeing",

@@ -1,5 +1,7 @@
 // Chaînes de l'interface en français. Mêmes clés que en.js.
 export default {
+  help: "Commandes",
+  help_lines: "Clic gauche / cadre : sélection · Maj : ajouter · Double clic : tous ceux du même type à l'écran\nClic droit : déplacer, ou attaquer un ennemi · A puis clic : attaque-mouvement · S : stop\nCtrl/Alt+1–9 : créer un groupe · 1–9 : le sélectionner (deux fois : centrer) · H : base\nFlèches, WASD, bords de l'écran, minicarte : défiler · Échap : annuler",
   sell: "Vendre",
   sell_title: "Vendre pour la moitié du prix",
   ord_idle: "au repos", ord_move: "en mouvement", ord_attack: "attaque", ord_harvest: "récolte", ord_return: "rapporte le minerai", ord_defend: "défend", ord_flee: "fuit",

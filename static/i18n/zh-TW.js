@@ -1,5 +1,7 @@
 // 繁體中文介面字串。鍵與 en.js 相同。
 export default {
+  help: "操作說明",
+  help_lines: "左鍵點擊／拖曳：選取 · Shift：加選 · 雙擊：選取畫面中同類單位\n右鍵：移動，或攻擊敵人 · A 再點擊：攻擊移動 · S：停止\nCtrl/Alt+1–9：設定編組 · 1–9：選取編組（按兩次：置中）· H：基地\n方向鍵、WASD、螢幕邊緣、小地圖：捲動 · Esc：取消",
   sell: "出售",
   sell_title: "以半價出售",
   ord_idle: "待命", ord_move: "移動中", ord_attack: "攻擊中", ord_harvest: "採礦中", ord_return: "運回礦石", ord_defend: "防守中", ord_flee: "撤退中",
