@@ -44,7 +44,7 @@ _add(LATIN, "move|moves|send|go|goes|head|march|advance|proceed|relocate|redeplo
      "allons|avance|avancez|avancer|avancons|dirige|dirigez|diriger|rends toi|rendez vous|marche|marchez|file|"
      "filez|pars|partez|vole|volez", ("V", "move"))
 _add(LATIN, "attack|attacks|attacking|assault|charge|strike|hit|raid|destroy|kill|engage|fight|rush|storm|smash|"
-     "shoot|open fire|invade|hunt|eliminate|crush|wipe out|take out|go after|bombard|besiege|"
+     "shoot|open fire|invade|hunt|eliminate|crush|wipe out|take out|go after|bombard|besiege|chase|pursue|"
      "attaque|attaquez|attaquer|attaquent|attaquons|chargez|chargeons|frappe|frappez|frapper|assaut|a l assaut|"
      "detruis|detruisez|detruire|detruisons|tue|tuez|elimine|eliminez|ecrase|ecrasez|ouvrez le feu|"
      "ouvre le feu|engagez|rase|rasez|envahis|envahissez|bombardez|bombarde", ("V", "attack"))
@@ -57,7 +57,8 @@ _add(LATIN, "harvest|harvesting|mine|mining|gather|gathering|collect|collecting|
      "ramasse|ramassez|ramasser|exploite|exploitez|exploiter", ("V", "harvest"))
 _add(LATIN, "defend|defends|defending|protect|protects|guard|guards|cover|secure|fortify|"
      "defends|defendez|defendre|defendent|defendons|protege|protegez|proteger|protegeons|garde|gardez|garder|"
-     "securise|securisez", ("V", "defend"))
+     "securise|securisez|en defense|a la defense|on defense|on the defensive|go defensive|"
+     "en position defensive|sur la defensive", ("V", "defend"))
 _add(LATIN, "retreat|retreats|fall back|falls back|withdraw|pull back|back off|back|return|come back|go back|"
      "head back|go home|flee|run away|evacuate|regroup|"
      "retraite|en retraite|battez en retraite|bats en retraite|replie|repliez|repliez vous|replie toi|repli|"

@@ -429,6 +429,8 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
         only_harvesters = all(u == "harvester" for u, _ in c.units) and (c.units or not c.all_sel)
         if tgt.get("place") == "ore" and only_harvesters:
             return [{"action": "harvest", "units": s} for s in _sels(c, "harvester")]
+        if tgt.get("place") == "nearest_enemy":  # "send the choppers to the enemy": engage it
+            return _compose(c, "attack")
         return [{"action": "move", "units": s, "target": tgt} for s in _sels(c)]
     if verb == "attack":
         if tgt is None:
