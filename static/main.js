@@ -162,6 +162,10 @@ class Client {
     if (!sameRoom) {
       this.store.setMap(m.map);
       this.renderer.buildTerrain();
+      // minimap keeps the map's aspect ratio inside 256x192
+      const mm = this.renderer.minimap, k = Math.min(256 / m.map.width, 192 / m.map.height);
+      mm.width = Math.round(m.map.width * k); mm.height = Math.round(m.map.height * k);
+      mm.style.width = mm.width + "px"; mm.style.height = mm.height + "px";
       this.centeredOnce = false;
       this.selection.clear();
       this.groups = {};
@@ -180,6 +184,9 @@ class Client {
     if (!document.hidden && effects.length) this.renderer.addEffects(effects, now);
     for (const id of [...this.selection]) if (!this.store.units.has(id) && !this.store.buildings.has(id)) this.selection.delete(id);
     if (!this.centeredOnce) this.centerOnBase();
+    if (tick % 100 === 0) {  // forget headings of units that are gone
+      for (const id of this.renderer.headings.keys()) if (!this.store.units.has(id)) this.renderer.headings.delete(id);
+    }
     this.panels.onState();
   }
 
