@@ -109,9 +109,10 @@ def ms(values: list[float]) -> str:
     return f"median {med:.0f} ms (min {min(values):.0f}, max {max(values):.0f}, n={len(values)})"
 
 
-def bench_prefix(threads: int, batch_threads: int, rounds: int) -> dict[str, Any]:
+def bench_prefix(threads: int, batch_threads: int, rounds: int,
+                 modes: tuple[str, ...] = ("seq", "full", "off")) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for mode in ("seq", "full", "off"):
+    for mode in modes:
         w = start(LLMSettings(n_threads=threads, n_threads_batch=batch_threads, prefix_cache=mode))
         st = w.status()
         # same task again and again: prefix live in the context
@@ -232,6 +233,7 @@ def main() -> None:
     ap.add_argument("--configs", default="1:0,1:10,2:0,2:10",
                     help="tick part: threads:nice pairs to compare (n_threads_batch = n_threads)")
     ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--modes", default="seq,full,off", help="prefix part: prefix_cache modes to compare")
     ap.add_argument("--seconds", type=float, default=8.0, help="duration of each tick run")
     ap.add_argument("--work-ms", type=float, default=5.0, help="simulated game work per tick")
     ap.add_argument("--json", help="write the figures to this file")
@@ -240,7 +242,8 @@ def main() -> None:
     configs = [(int(a), int(b)) for a, b in (c.split(":") for c in args.configs.split(",") if c)]
     result: dict[str, Any] = {"cpus": os.cpu_count(), "loadavg": os.getloadavg()}
     if args.part in ("all", "prefix"):
-        result["prefix"] = {f"threads {t}": bench_prefix(t, t, args.rounds) for t in threads}
+        modes = tuple(m for m in args.modes.split(",") if m)
+        result["prefix"] = {f"threads {t}": bench_prefix(t, t, args.rounds, modes) for t in threads}
     if args.part in ("all", "tick"):
         result["tick"] = bench_tick(configs, args.seconds, args.work_ms)
     if args.json:
