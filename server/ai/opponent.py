@@ -94,6 +94,7 @@ class Opponent:
         self.scouting_done = False
         self.sweep_target: tuple[float, float] | None = None
         self.swept: set[tuple[float, float]] = set()
+        self._frontier_cache: dict[tuple, list] = {}
         self.wave: Wave | None = None
         self.next_wave_tick = int(self.level.first_wave_s * self.tr)
         self.wave_size = self.level.wave_size
@@ -658,19 +659,31 @@ class Opponent:
                      "target": {"x": tgt[0], "y": tgt[1]}})
 
     def _frontier_toward(self, snap: Snapshot, goal: tuple[float, float], ground: bool):
-        """The explored (passable) tile closest to ``goal``, scanned on a coarse grid."""
-        best, best_d = None, None
-        gx, gy = goal
-        for ty in range(0, self.map.h, 2):
-            for tx in range(0, self.map.w, 2):
-                if not snap.explored.get(tx, ty):
-                    continue
-                if ground and not self.map.passable(tx, ty):
-                    continue
-                d = _dist2(tx + 0.5, ty + 0.5, gx, gy)
-                if best_d is None or d < best_d:
-                    best, best_d = (tx + 0.5, ty + 0.5), d
-        return best
+        """The explored (passable) tile closest to ``goal``, on a coarse grid.
+
+        The grid tiles are sorted by distance to the goal once (the goal is fixed), so a
+        call stops at the first explored one: a few hundred bit tests at most.
+        """
+        key = (goal, ground)
+        order = self._frontier_cache.get(key)
+        if order is None:
+            gx, gy = goal
+            cells = []
+            for ty in range(0, self.map.h, 2):
+                for tx in range(0, self.map.w, 2):
+                    if ground and not self.map.passable(tx, ty):
+                        continue
+                    cells.append((_dist2(tx + 0.5, ty + 0.5, gx, gy), ty * self.map.w + tx, tx, ty))
+            cells.sort()
+            order = [(i, tx, ty) for (_d, i, tx, ty) in cells]
+            self._frontier_cache[key] = order
+        bits = snap.explored.bits
+        n = len(bits)
+        for i, tx, ty in order:
+            b = i >> 3
+            if b < n and (bits[b] >> (i & 7)) & 1:
+                return (tx + 0.5, ty + 0.5)
+        return None
 
     def _nearest_explored(self, snap: Snapshot, p: tuple[float, float], ground: bool):
         px, py = p
