@@ -198,13 +198,17 @@ class LocalBackend:
             _process_loads += 1
         self._llm = llm
         self._llama_cpp = llama_cpp
-        meta = getattr(llm, "metadata", {}) or {}
-        self._template = ChatTemplate(meta.get("tokenizer.chat_template"))
-        self._stop_ids = {llm.token_eos()}
-        for marker in (b"<|im_end|>", b"<|endoftext|>", b"<|eot_id|>"):
-            toks = llm.tokenize(marker, add_bos=False, special=True)
-            if len(toks) == 1:
-                self._stop_ids.add(toks[0])
+        try:
+            meta = getattr(llm, "metadata", {}) or {}
+            self._template = ChatTemplate(meta.get("tokenizer.chat_template"))
+            self._stop_ids = {llm.token_eos()}
+            for marker in (b"<|im_end|>", b"<|endoftext|>", b"<|eot_id|>"):
+                toks = llm.tokenize(marker, add_bos=False, special=True)
+                if len(toks) == 1:
+                    self._stop_ids.add(toks[0])
+        except Exception as exc:
+            self.unload()  # frees the model and the process slot
+            raise ModelLoadError(f"model loaded but unusable: {exc}") from exc
 
     def unload(self) -> None:
         global _live_owner

@@ -277,3 +277,30 @@ async def test_many_replaced_requests_do_not_pile_up(worker: ModelWorker, fake: 
     await worker.wait(blocker, 5)
     await until(lambda: worker.status()["completed"] == 2)
     assert fake.calls == ["SLOW", "view 499"]
+
+
+def test_importing_server_llm_does_not_load_llama_cpp() -> None:
+    """llama_cpp is imported only when the local backend loads a model."""
+    import pathlib
+    import subprocess
+    import sys
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    code = "import sys, server.llm; assert 'llama_cpp' not in sys.modules, 'imported at import time'"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=root)
+
+
+def test_server_llm_is_the_only_importer_of_llama_cpp() -> None:
+    """The architecture rule: no other project package touches llama_cpp."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"^\s*(import llama_cpp|from llama_cpp\b)", re.MULTILINE)
+    offenders = [
+        str(p.relative_to(root))
+        for base in ("server", "app.py")
+        for p in ([root / base] if base.endswith(".py") else (root / base).rglob("*.py"))
+        if p.is_file() and "llm" not in p.relative_to(root).parts[:2] and pattern.search(p.read_text("utf-8"))
+    ]
+    assert offenders == []
