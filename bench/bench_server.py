@@ -330,6 +330,8 @@ async def part_bandwidth(args: argparse.Namespace) -> dict[str, Any]:
         async with session() as s:
             players = [await connect(s, srv.url) for _ in range(args.rooms)]
             specs = [await connect(s, srv.url, room=p.room, as_="spectator") for p in players]
+            for c in players + specs:
+                c.breakdown_every = 10
             rng = random.Random(3)
             t0 = time.monotonic()
             orders = await asyncio.gather(*(scripted_player(p, seconds, rng) for p in players))
@@ -352,7 +354,13 @@ async def part_bandwidth(args: argparse.Namespace) -> dict[str, Any]:
                     for k in sizes:
                         sizes[k].extend(c.sizes.get(k, []))
                 total = sum(by_type.values())
-                return {"bytes_per_s_per_client": [round(x) for x in per_client],
+                kb: Counter[str] = Counter()
+                nb = 0
+                for c in cs:
+                    kb.update(c.delta_key_bytes)
+                    nb += c.deltas_broken_down
+                delta_keys = {k: round(v / max(1, nb), 1) for k, v in kb.most_common()}
+                return {"delta_bytes_by_key_mean": delta_keys, "deltas_broken_down": nb,"bytes_per_s_per_client": [round(x) for x in per_client],
                         "bytes_per_s_mean": round(sum(per_client) / len(per_client)),
                         "bytes_in_one_second": summary(per_second, 0),
                         "share_by_type": {k: round(v / total, 4) for k, v in by_type.most_common()},

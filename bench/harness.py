@@ -232,6 +232,9 @@ class WSClient:
     waiters: dict[str, asyncio.Future[tuple[float, dict[str, Any]]]] = field(default_factory=dict)
     last_state: dict[str, Any] | None = None
     keep_state: bool = False
+    breakdown_every: int = 0  # > 0: parse every Nth delta and add up bytes per top-level key
+    delta_key_bytes: Counter[str] = field(default_factory=Counter)
+    deltas_broken_down: int = 0
     record: bool = True
     task: asyncio.Task[None] | None = None
     closed: bool = False
@@ -271,6 +274,8 @@ class WSClient:
                     if self.record:
                         self.state_times.append(now)
                         self.sizes[kind].append(n)
+                        if kind == "delta" and self.breakdown_every and len(self.sizes[kind]) % self.breakdown_every == 0:
+                            self._break_down(orjson.loads(raw), n)
                     if self.keep_state and data is not None:
                         self.last_state = data if kind == "state" else self.last_state
                     continue
@@ -290,6 +295,18 @@ class WSClient:
             pass
         finally:
             self.closed = True
+
+    def _break_down(self, delta: dict[str, Any], n: int) -> None:
+        """Bytes of each top-level key of one delta (key name and separators included)."""
+        self.deltas_broken_down += 1
+        self.delta_key_bytes["(message)"] += n
+        for k, v in delta.items():
+            if k in ("units", "buildings") and isinstance(v, dict):
+                self.delta_key_bytes[f"{k}.set"] += len(orjson.dumps(v.get("set", []))) + 8
+                self.delta_key_bytes[f"{k}.del"] += len(orjson.dumps(v.get("del", []))) + 8
+                self.delta_key_bytes[f"{k}.set_count"] += len(v.get("set", []))
+                continue
+            self.delta_key_bytes[k] += len(orjson.dumps({k: v})) - 1
 
     def expect(self, key: str) -> asyncio.Future[tuple[float, dict[str, Any]]]:
         fut = asyncio.get_running_loop().create_future()
