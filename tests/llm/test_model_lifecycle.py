@@ -70,3 +70,18 @@ async def test_idle_unload_then_transparent_reload(model_path: str) -> None:
     assert w.status()["loads"] == 2 and process_loads() == loads + 2
     w.close()
     assert not model_in_process()
+
+
+@pytest.mark.parametrize(("mode", "how"), [("full", "cache"), ("off", "evaluated")])
+async def test_other_prefix_cache_modes(model_path: str, mode: str, how: str) -> None:
+    """prefix_cache="full" (Llama.save_state/load_state) and "off" give the same answers as a fresh prefix."""
+    w = ModelWorker(LLMSettings(model_path=model_path, n_threads=1, prefix_cache=mode, warmup=False))
+    w.start()
+    assert await settle(w) == "ready"
+    a1 = await w.wait(w.submit("a", "Answer in one word.", "Name a color.", max_tokens=5), 30)
+    await w.wait(w.submit("b", "You count.", "1 2 3", max_tokens=3), 30)
+    a2 = await w.wait(w.submit("a", "Answer in one word.", "Name a color.", max_tokens=5), 30)
+    assert a1 is not None and a2 is not None
+    assert a1["prefix"] == "evaluated" and a2["prefix"] == how
+    assert a1["text"] == a2["text"] and a1["text"]
+    w.close()
