@@ -294,8 +294,8 @@ class ModelWorker:
             return self.get(rid)
         fut: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._waiters.setdefault(rid, []).append(fut)
-        # Finished between the check and the registration: its delivery was
-        # scheduled before ours ran, so it missed this waiter.
+        # Deliveries run on this loop, so none can slip between the check above
+        # and the registration; re-checking keeps that true if wait() changes.
         snap = self.get(rid)
         if snap is None or snap["status"] in FINISHED:
             self._drop_waiter(rid, fut)
