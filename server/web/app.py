@@ -41,6 +41,14 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return web.Response(body=b'{"error":"internal error"}', status=500, content_type="application/json")
 
 
+async def static_revalidate(request: web.Request, response: web.StreamResponse) -> None:
+    """ES modules import each other without the page's ?v= cache-buster, so
+    browsers must revalidate static files (cheap: ETag/Last-Modified) or a
+    deploy could mix old and new modules."""
+    if request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-cache"
+
+
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
     app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
@@ -55,4 +63,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(housekeeping_context)
     app.cleanup_ctx.append(analysis_context)
     app.on_shutdown.append(close_sockets)
+    app.on_response_prepare.append(static_revalidate)
     return app

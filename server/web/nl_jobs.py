@@ -22,6 +22,17 @@ log = logging.getLogger("web")
 FINISHED = ("completed", "failed", "cancelled", "timeout")
 
 
+def result_dict(result: Any) -> dict[str, Any]:
+    """An OrderResult as the wire shows it: the stable code lets clients translate refusals."""
+    out: dict[str, Any] = {"ok": result.ok}
+    if not result.ok:
+        out["error"] = result.error
+        code = (result.info or {}).get("code")
+        if code:
+            out["code"] = code
+    return out
+
+
 @dataclass
 class NLJob:
     request_id: str
@@ -83,7 +94,7 @@ class NLJobs:
                 if actions and not job.room.closed:
                     results = await job.room.submit_many(job.player, actions)
                     final["executed"] = all(r.ok for r in results)
-                    final["results"] = [{"ok": r.ok, **({"error": r.error} if r.error else {})} for r in results]
+                    final["results"] = [result_dict(r) for r in results]
                 else:
                     final["executed"] = False
                     final["results"] = []

@@ -18,6 +18,7 @@ from ..nl import heuristic_analysis
 from ..rooms import Client, Room, RoomFull
 from .clients import TokenBucket, client_address, origin_allowed
 from .i18n import pick_language
+from .nl_jobs import result_dict
 
 log = logging.getLogger("web")
 
@@ -153,12 +154,7 @@ class Session:
         client, ref = self.client, msg.ref
 
         def on_result(result: Any) -> None:
-            answer: dict[str, Any] = {"type": "command_result", "ok": result.ok, "tick": self.room.game.tick}
-            if result.error:
-                answer["error"] = result.error
-            code = (result.info or {}).get("code") if not result.ok else None
-            if code:
-                answer["code"] = code
+            answer = {"type": "command_result", **result_dict(result), "tick": self.room.game.tick}
             if ref is not None:
                 answer["ref"] = ref
             client.push(protocol.encode(answer))

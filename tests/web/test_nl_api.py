@@ -99,6 +99,7 @@ async def test_nl_over_websocket_ack_then_result(app_client: Any, ws_connect: An
     # The barracks needs the power plant to be finished: the gate says why.
     assert result["results"][0] == {"ok": True}
     assert result["results"][1]["ok"] is False and result["results"][1]["error"]
+    assert result["results"][1]["code"]  # stable, so clients can translate the refusal
 
 
 async def test_fifty_quick_orders_get_fifty_answers(app_client: Any, ws_connect: Any) -> None:

@@ -224,6 +224,8 @@ async def test_http_routes(app_client: Any) -> None:
     client = await app_client()
     page = await client.get("/")
     assert page.status == 200 and "<canvas" in await page.text()
+    script = await client.get("/static/main.js")
+    assert script.status == 200 and script.headers["Cache-Control"] == "no-cache"
     health = await (await client.get("/healthz")).json()
     assert health == {"status": "ok", "rooms": 0, "model": {"state": "disabled"}}
     created = await client.post("/api/rooms", json={"difficulty": "hard", "seed": 3})
