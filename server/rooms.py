@@ -34,6 +34,8 @@ DIFFICULTIES = ("easy", "normal", "hard")
 # process was suspended) and restarts its schedule from now.
 RESYNC_AFTER_S = 1.0
 PERSPECTIVE_SPECTATOR = "spectator"
+STAT_EVENTS = {"unit_ready": "units_built", "building_done": "buildings_built",
+               "unit_lost": "units_lost", "building_lost": "buildings_lost"}
 
 
 class Transport(Protocol):
@@ -176,6 +178,8 @@ class Room:
         self.bot_orders = 0
         self.bot_refused = 0
         self._prev_views: dict[int | str, dict[str, Any]] = {}
+        # Per-player tallies for the game-over screen, counted from the game's events.
+        self.stats = [dict.fromkeys(STAT_EVENTS.values(), 0) for _ in range(2)]
         # When each seat last asked the model for an analysis (the web layer rate-limits with it).
         self.last_model_analysis: dict[int | None, float] = {}
 
@@ -333,6 +337,9 @@ class Room:
         game.step()
         for ev in game.drain_events():
             target = ev.get("player")
+            stat = STAT_EVENTS.get(ev.get("kind", ""))
+            if stat is not None and target in (0, 1):
+                self.stats[target][stat] += 1
             msg = {"type": "event", **{k: v for k, v in ev.items() if k != "player"}}
             if "tick" not in msg:
                 msg["tick"] = game.tick
@@ -370,6 +377,8 @@ class Room:
         perspectives = {c.perspective for c in self.clients if not c.closed}
         for p in perspectives:
             view = self.game.view(None if p == PERSPECTIVE_SPECTATOR else p)  # type: ignore[arg-type]
+            if view.get("game_over"):  # the final tallies are public once the game is over
+                view["game_over"] = {**view["game_over"], "stats": self.stats, "ticks": self.game.tick}
             prev = self._prev_views.get(p)
             delta = protocol.encode(protocol.make_delta(prev, view)) if prev is not None else None
             self._prev_views[p] = view

@@ -376,7 +376,10 @@ export class Panels {
     $("overlay-title").className = !g.isSpectator && go.winner === g.playerId ? "win" : "lose";
     const secs = Math.max(0, Math.floor(g.store.tick / 20));
     const p = g.store.player;
-    const st = g.stats;
+    // The server's tallies (whole game) when it sends them, else what this tab saw.
+    const mine = go.stats && g.playerId != null ? go.stats[g.playerId] : null;
+    const st = mine ? { unitsBuilt: mine.units_built, buildingsBuilt: mine.buildings_built,
+      unitsLost: mine.units_lost, buildingsLost: mine.buildings_lost } : g.stats;
     const rows = [
       [t("stat_time"), `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`],
       [t("stat_units_built"), st.unitsBuilt], [t("stat_buildings_built"), st.buildingsBuilt],

@@ -116,3 +116,23 @@ async def test_manager_reaps_idle_rooms_and_reclaims_when_full() -> None:
     assert set(manager.rooms) == {a.id}
     await manager.close_all()
     assert a.closed
+
+
+async def test_game_over_reaches_clients_with_whole_game_tallies() -> None:
+    """The game-over screen must not depend on what one tab happened to see."""
+    room = Room("r5", seed=5)
+    rec = Recorder()
+    room.join(rec)
+    room.start()
+    await asyncio.sleep(0.2)
+    for b in [b for b in room.game.buildings.values() if b.owner == 1]:
+        room.game._damage(b, 100_000, None, 0)  # the computer's base falls
+    deadline = asyncio.get_running_loop().time() + 3
+    over = None
+    while over is None and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+        over = next((m["game_over"] for m in rec.got if m.get("game_over")), None)
+    await room.close()
+    assert over is not None and over["winner"] == 0
+    assert over["stats"][1]["buildings_lost"] >= 1 and over["stats"][0]["buildings_lost"] == 0
+    assert any(m["type"] == "event" and m["kind"] == "game_over" for m in rec.got)
