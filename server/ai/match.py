@@ -159,20 +159,25 @@ def summarize(results: list[GameResult]) -> str:
         wins[f"{side} {k}"] = wins.get(f"{side} {k}", 0) + 1
     mins = [r.minutes for r in results]
     walls = [r.wall_s for r in results]
-    orders = {0: [0, 0], 1: [0, 0]}
+    by_level: dict[str, list[int]] = {}
     for r in results:
+        for s in r.sides:
+            o = by_level.setdefault(s.level, [0, 0, 0])
+            o[0] += s.orders
+            o[1] += s.refused
         for pid, s in enumerate(r.sides):
-            orders[pid][0] += s.orders
-            orders[pid][1] += s.refused
+            if r.winner == pid:
+                by_level[s.level][2] += 1
     out = [f"== {n} games: " + ", ".join(f"{k}: {v} ({100.0 * v / n:.0f}%)" for k, v in sorted(wins.items())),
+           "   wins by level: " + ", ".join(f"{lv} {o[2]}/{n} ({100.0 * o[2] / n:.0f}%)"
+                                           for lv, o in sorted(by_level.items())),
            f"   game length min/avg/max: {min(mins):.1f}/{sum(mins) / n:.1f}/{max(mins):.1f} game-min; "
            f"no winner: {sum(1 for r in results if r.winner is None)}",
            f"   wall s min/avg/max: {min(walls):.1f}/{sum(walls) / n:.1f}/{max(walls):.1f}; "
            f"wall s per game-minute: {sum(walls) / max(1e-9, sum(mins)):.2f}"]
-    for pid in (0, 1):
-        o, f = orders[pid]
-        out.append(f"   p{pid} ({results[0].sides[pid].level}) orders {o}, refused {f} "
-                   f"({100.0 * f / o if o else 0:.2f}%)")
+    for lv, (o, f, _w) in sorted(by_level.items()):
+        if lv != "idle":
+            out.append(f"   {lv}: orders {o}, refused {f} ({100.0 * f / o if o else 0:.2f}%)")
     return "\n".join(out)
 
 
