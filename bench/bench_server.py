@@ -119,7 +119,7 @@ async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float
     srv = start_server(env)
     try:
         async with session() as s:
-            await wait_prefix_primed(s, srv.url)
+            warmup = await wait_prefix_primed(s, srv.url)
             clients = [await connect(s, srv.url) for _ in range(rooms)]
             stop = asyncio.Event()
             tally: Counter[str] = Counter()
@@ -162,6 +162,7 @@ async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float
                 "model_preempted_in_window": st1.get("preempted", 0) - st0.get("preempted", 0),
                 "orders_answered": dict(tally), "order_latency_ms": summary(lat),
                 "analysis_messages": analyses, "cpu": cpu_used, "rss_mb": srv.rss_mb(),
+                "warmup": warmup,
             }
             for d in drivers:
                 d.cancel()
@@ -211,7 +212,7 @@ async def latency_once(n: int, with_analyses: bool, seed: int) -> dict[str, Any]
     res: dict[str, Any] = {"with_analyses": with_analyses, "loadavg_start": load_start}
     try:
         async with session() as s:
-            await wait_prefix_primed(s, srv.url)
+            res["first_order_after_start"] = await wait_prefix_primed(s, srv.url)
             c = await connect(s, srv.url)
             # Other rooms whose players get periodic model analyses (with_analyses only).
             others = [await connect(s, srv.url) for _ in range(3)] if with_analyses else []
@@ -479,7 +480,7 @@ async def part_memory(args: argparse.Namespace) -> dict[str, Any]:
     samples: list[tuple[float, float]] = []
     try:
         async with session() as s:
-            await wait_prefix_primed(s, srv.url)
+            warmup = await wait_prefix_primed(s, srv.url)
             rss_ready = srv.rss_mb()
             clients = [await connect(s, srv.url) for _ in range(args.rooms)]
             rng = random.Random(5)
@@ -489,14 +490,23 @@ async def part_memory(args: argparse.Namespace) -> dict[str, Any]:
             lat: list[float] = []
 
             async def paced(c: WSClient, k: int) -> None:
-                # One model-path order every ~6 s per room plus fast-path orders and pings in between.
+                # A model-path order, its answer awaited, then a fast-path order and a ping; 2-6 s pause.
                 i = 0
+                loop = asyncio.get_running_loop()
                 while not stop.is_set() and not c.closed:
                     i += 1
+                    fut = c.expect(f"nl_result:x{i}")
+                    t0 = loop.time()
                     await c.send({"type": "nl", "text": texts[(k * 300 + i) % len(texts)], "ref": f"x{i}"})
+                    try:
+                        t1, data = await asyncio.wait_for(fut, 60)
+                        tally[f"{data.get('status')}:{data.get('source')}"] += 1
+                        lat.append((t1 - t0) * 1000)
+                    except asyncio.TimeoutError:
+                        tally["no_answer"] += 1
                     await c.send({"type": "nl", "text": rng.choice(FAST_TEXTS), "ref": f"f{i}"})
                     await c.send({"type": "ping", "t": i})
-                    await asyncio.sleep(rng.uniform(4, 8))
+                    await asyncio.sleep(rng.uniform(2, 6))
 
             tasks = [asyncio.get_running_loop().create_task(paced(c, k)) for k, c in enumerate(clients)]
             t0 = time.monotonic()
@@ -517,14 +527,14 @@ async def part_memory(args: argparse.Namespace) -> dict[str, Any]:
     rss = [v for _, v in samples]
     warm_idx = next(i for i, (t, _) in enumerate(samples) if t >= min(60.0, seconds / 3))
     warm = rss[warm_idx]
-    del tally, lat
-    return {"part": "memory", "machine": machine(), "mmap": args.mmap, "minutes": args.minutes, "rooms": args.rooms,
+    return {"model_orders": dict(tally), "model_order_latency_ms": summary(lat, 0),"part": "memory", "machine": machine(), "mmap": args.mmap, "minutes": args.minutes, "rooms": args.rooms,
             "loadavg_start": load_start, "loadavg_end": load1(), "model_file_mb": model_mb,
             "budget_mb": round(model_mb + 250, 1), "rss_mb_model_ready_no_rooms": rss_ready,
             "rss_mb_after_warmup": warm, "rss_mb_end": rss[-1], "rss_mb_max": max(rss),
             "growth_after_warmup": round((rss[-1] - warm) / warm, 4),
             "growth_max_after_warmup": round((max(rss[warm_idx:]) - warm) / warm, 4),
-            "model_completed": st.get("completed"), "runtime_end": runtime, "samples": samples}
+            "model_completed": st.get("completed"), "model_timeout": st.get("timeout"), "warmup": warmup,
+            "runtime_end": runtime, "samples": samples}
 
 
 # --- 6. start-up ----------------------------------------------------------------------------
