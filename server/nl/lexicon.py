@@ -196,7 +196,8 @@ _add(LATIN, "a|an|the|to|at|of|on|in|into|with|for|from|toward|towards|please|no
      "cartes|carte|partie|parties|tanker|plant|plants|based|trainer|moved|mover|my|our|me|it|"
      "them|us|you|your|we|i|is|are|be|can|could|will|would|any|near|next to|by|around|up|down|over|"
      "across|ahead|forward|fast|slow|now|here|there|area|zone|side|position|location|spot|point|"
-     "quickly|slowly|carefully|together|group|groups|team|teams", ("NOP", ""))
+     "quickly|slowly|carefully|together|group|groups|team|teams|ca va|comment ca va|ca va bien|how are you|"
+     "how is it going", ("NOP", ""))
 # restore game meanings that the filler list above may have overwritten
 LATIN["position"] = ("V", "move")
 LATIN["plus"] = ("SEP", "")

@@ -290,11 +290,18 @@ def _refusal(norm: str, ascii_text: str, has_zh: bool) -> str | None:
     return None
 
 
+_WH_ANYWHERE = re.compile(r"\b(what|how|why|where|when|who|which|comment|pourquoi|combien|quel|quelle|quand)\b")
+_LATIN_POLITE = re.compile(r"^(can|could|would|will|please|peux|pouvez|pourrais|pourriez|veux tu|voulez vous)\b")
+
+
 def _is_question(norm: str, ascii_text: str, has_zh: bool) -> bool:
     if has_zh:
         return bool(_ZH_QUESTION.search(norm)) and not _ZH_POLITE.search(norm)
     words = ascii_text.strip()
-    return bool(_EN_QUESTION.search(words) or _FR_QUESTION.search(words))
+    if _EN_QUESTION.search(words) or _FR_QUESTION.search(words):
+        return True
+    # "bonjour, comment ça va ?", "tanks, how are they doing?"
+    return "?" in words and bool(_WH_ANYWHERE.search(words)) and not _LATIN_POLITE.search(words)
 
 
 # ------------------------------------------------------------------ clauses
