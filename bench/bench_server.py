@@ -36,16 +36,24 @@ from harness import (FAST_TEXTS, WSClient, admin, connect, histogram_delta, load
                      wait_prefix_primed, write_json)
 
 
-async def _metrics_hist(s: Any, url: str) -> dict[float, float]:
+async def _metrics_hist(s: Any, url: str) -> dict[str, dict[float, float]]:
     async with s.get(url + "/metrics") as r:
-        return tick_lateness_histogram(await r.text())
+        text = await r.text()
+    return {"lateness": tick_lateness_histogram(text),
+            "duration": tick_lateness_histogram(text, "rts_tick_duration_seconds")}
+
+
+def _hist(h0: dict[str, dict[float, float]], h1: dict[str, dict[float, float]]) -> dict[str, Any]:
+    """Server-side figures over the window, from /metrics (all rooms together)."""
+    return {"tick_lateness": histogram_delta(h0["lateness"], h1["lateness"]),
+            "tick_duration": histogram_delta(h0["duration"], h1["duration"])}
 
 
 def _server_rooms(rooms_stats: dict[str, Any]) -> dict[str, Any]:
     """Worst room's tick duration and lateness percentiles (each room keeps its last 1200 ticks)."""
     rs = rooms_stats.get("rooms", [])
     if not rs:
-        return {}
+        return {"error": rooms_stats.get("error", "no rooms")}
     return {"rooms": len(rs),
             "lateness_ms_p50_median_room": sorted(r["lateness_ms"]["p50"] for r in rs)[len(rs) // 2],
             "lateness_ms_p99_worst_room": max(r["lateness_ms"]["p99"] for r in rs),
@@ -156,7 +164,7 @@ async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float
                 "loadavg_start": load_start, "loadavg_end": load1(),
                 "client_state_interval_ms": _intervals(clients),
                 "server": _server_rooms(rooms_stats),
-                "server_lateness_histogram": histogram_delta(h0, h1),
+                "server_metrics": _hist(h0, h1),
                 "model_busy_share": round(busy_samples / max(1, samples), 3),
                 "model_completed_in_window": st1.get("completed", 0) - st0.get("completed", 0),
                 "model_preempted_in_window": st1.get("preempted", 0) - st0.get("preempted", 0),
@@ -373,7 +381,7 @@ async def part_bandwidth(args: argparse.Namespace) -> dict[str, Any]:
                    "loadavg_start": load_start, "loadavg_end": load1(),
                    "player": figures(players), "spectator": figures(specs), "orders_sent": [dict(o) for o in orders],
                    "rooms": [{k: r[k] for k in ("tick", "game_over", "winner", "bot_orders")}
-                             for r in rooms_stats["rooms"]]}
+                             for r in rooms_stats.get("rooms", [])] or rooms_stats}
             for c in players + specs:
                 await c.close()
             return res
@@ -402,8 +410,8 @@ async def capacity_once(rooms: int, seconds: float, warm_s: float) -> dict[str, 
             rooms_stats = await admin(s, srv.url, "/api/admin/rooms")
             res = {"rooms": rooms, "seconds": seconds, "loadavg_start": load_start, "loadavg_end": load1(),
                    "client_state_interval_ms": _intervals(clients), "server": _server_rooms(rooms_stats),
-                   "server_lateness_histogram": histogram_delta(h0, h1), "cpu": cpu_used,
-                   "game_ticks_median": sorted(r["tick"] for r in rooms_stats["rooms"])[rooms // 2]}
+                   "server_metrics": _hist(h0, h1), "cpu": cpu_used,
+                   }
             for c in clients:
                 await c.close()
             return res
@@ -446,7 +454,7 @@ async def spectators_once(n: int, seconds: float, warm_s: float) -> dict[str, An
                    "spectator_state_interval_ms": _intervals(specs),
                    "player_state_interval_ms": _intervals([player]),
                    "states_received_share": summary([r / expected for r in received], 3),
-                   "server": _server_rooms(rooms_stats), "server_lateness_histogram": histogram_delta(h0, h1),
+                   "server": _server_rooms(rooms_stats), "server_metrics": _hist(h0, h1),
                    "cpu": cpu_used, "closed_clients": sum(1 for c in specs if c.closed)}
             for c in [player, *specs]:
                 await c.close()

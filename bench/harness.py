@@ -137,7 +137,10 @@ def start_server(env: dict[str, str] | None = None, *, wait_model: bool = True, 
 
 
 async def admin(session: ClientSession, url: str, path: str) -> Any:
+    """An operator route's JSON, or {"error": ...} when it fails (the bench goes on)."""
     async with session.get(url + path, headers={"Authorization": f"Bearer {TOKEN}"}) as r:
+        if r.status != 200:
+            return {"error": f"HTTP {r.status}: {(await r.text())[:200]}"}
         return await r.json()
 
 
@@ -183,11 +186,11 @@ async def wait_prefix_primed(session: ClientSession, url: str, timeout: float = 
     return {"first_order": first, "tries": tries}
 
 
-def tick_lateness_histogram(metrics_text: str) -> dict[float, float]:
-    """Cumulative bucket counts of rts_tick_lateness_seconds from /metrics."""
+def tick_lateness_histogram(metrics_text: str, name: str = "rts_tick_lateness_seconds") -> dict[float, float]:
+    """Cumulative bucket counts of a histogram (default rts_tick_lateness_seconds) from /metrics."""
     out: dict[float, float] = {}
     for line in metrics_text.splitlines():
-        if line.startswith("rts_tick_lateness_seconds_bucket"):
+        if line.startswith(name + "_bucket"):
             le = line.split('le="', 1)[1].split('"', 1)[0]
             out[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
     return out
@@ -197,9 +200,17 @@ def histogram_delta(a: dict[float, float], b: dict[float, float]) -> dict[str, A
     """Between two scrapes: total ticks, and share of ticks at most 5/20/35/50/100 ms late."""
     d = {k: b.get(k, 0.0) - a.get(k, 0.0) for k in b}
     total = d.get(float("inf"), 0.0)
-    share = {f"<= {int(k * 1000)} ms": round(v / total, 5) for k, v in sorted(d.items())
-             if k in (0.005, 0.02, 0.035, 0.05, 0.1, 0.25) and total}
-    return {"ticks": int(total), "share": share}
+    share = {f"<= {k * 1000:g} ms": round(v / total, 5) for k, v in sorted(d.items())
+             if k != float("inf") and k >= 0.002 and total}
+
+    def bound(q: float) -> str | None:
+        """Upper bound of the bucket holding quantile q (the histogram's resolution)."""
+        for k, v in sorted(d.items()):
+            if total and v >= q * total:
+                return "+Inf" if k == float("inf") else f"<= {k * 1000:g} ms"
+        return None
+
+    return {"ticks": int(total), "p50": bound(0.5), "p99": bound(0.99), "max": bound(1.0), "share": share}
 
 
 # --- model-path texts -------------------------------------------------------------------
