@@ -356,6 +356,13 @@ def _on_topic(sentence: str) -> bool:
     return any(kind in ("V", "U", "B", "SW", "P", "PA", "D", "ALL") for kind, _ in lex(sentence))
 
 
+def _near_duplicate(a: str, b: str) -> bool:
+    """Same sentence, or one cut off copy of the other (a small model loops)."""
+    n = min(len(a), len(b))
+    head = max(12, int(0.8 * n))
+    return a == b or (n >= 12 and a[:head] == b[:head])
+
+
 def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
     """Clean the model's advice: 2-4 distinct complete sentences in ``lang``, capped; None if unusable.
 
@@ -376,7 +383,7 @@ def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
     for m in _SENT.finditer(text):
         s = m.group(0).strip()
         key = re.sub(r"\W+", "", s.lower())
-        if not key or key in seen:
+        if not key or any(_near_duplicate(key, k) for k in seen):
             continue
         seen.add(key)
         if not re.search(r"[.!?。！？]$", s):

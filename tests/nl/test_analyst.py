@@ -116,6 +116,8 @@ def test_summary_is_compact_and_complete():
     ("You have 2400 credits: spend them on tanks. Defend the base.", "en", True),  # a number from the report
     ("Build a power plant now. Defend your base. Then build a tower to increase", "en", True),  # cut-off tail
     ("Build a power plant now.", "en", False),  # a single sentence: the heuristic is better
+    ("You are outgunned, defend your base and build up your army. "
+     + "You are outgunned, defend your base and build up your ar.", "en", False),  # a loop, cut off
     ("You've got a good story to tell. I can imagine the endless possibilities.", "en", False),  # off topic
 ])
 def test_postprocess(text, lang, ok):
