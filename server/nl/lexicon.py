@@ -68,7 +68,8 @@ _add(LATIN, "launch|fire|use|drop|detonate|unleash|activate|trigger|"
      "lance|lancez|lancer|lancons|declenche|declenchez|tire|tirez|utilise|utilisez|active|activez|largue|"
      "larguez", ("V", "launch"))
 _add(LATIN, "give|give me|gimme|get|get me|want|need|more|"
-     "donne|donnez|donne moi|donnez moi|je veux|il me faut|on a besoin de", ("GIVE", ""))
+     "donne|donnez|donne moi|donnez moi|je veux|il me faut|il faut|faut|on veut|nous voulons|"
+     "j ai besoin de|besoin de|on a besoin de", ("GIVE", ""))
 
 # third-person / plural forms ("les chars vont au nord")
 _add(LATIN, "construisent|fabriquent|produisent|entrainent|recrutent", ("V", "build"))
@@ -163,7 +164,7 @@ _add(LATIN, "nearest enemy|closest enemy|nearest enemies|closest enemies|nearby 
      "ennemi le plus proche|l ennemi le plus proche|ennemis les plus proches|le plus proche|l ennemi|"
      "adversaire|adversaires|unites ennemies|forces ennemies", ("P", "nearest_enemy"))
 # adjective forms: "enemy tanks", "chars ennemis"
-_add(LATIN, "ennemi|ennemie|ennemis|ennemies|adverses|hostile|hostiles ennemis", ("PA", "nearest_enemy"))
+_add(LATIN, "ennemi|ennemie|ennemis|ennemies|adverses|hostile|hostiles ennemis|their|leurs", ("PA", "nearest_enemy"))
 
 _add(LATIN, "all|every|everyone|everybody|everything|all units|all forces|whole army|army|forces|units|unit|"
      "all of them|every unit|entire army|all my units|all our units|my army|our army|my units|our units|"
@@ -248,7 +249,7 @@ _add(ZH, "最近敵人|最近敵軍|最近敵方單位|最近敵方|最近敵|�
      "附近敵軍|最近目標|敵兵", ("P", "nearest_enemy"))
 _add(ZH, "全軍|所有單位|全部|所有部隊|全體|大家|所有人|所有|全部單位|部隊|軍隊|單位|全員|每個單位|全部隊伍|"
      "我方單位|我方部隊|我軍|全隊|各單位", ("ALL", ""))
-_add(ZH, "不要|別|不准|不許|勿|禁止|不用|不必|取消", ("NEG", ""))
+_add(ZH, "不要|別|不准|不許|勿|禁止|不用|不必", ("NEG", ""))
 _add(ZH, "，|,|。|；|;|、|然後|再|並且|並|接著|之後|隨後|和|與|跟|及|同時|！|!|後|以後|還有|另外|順便|也", ("SEP", ""))
 
 # A phrase that starts with a filler word would swallow the start of a longer phrase

@@ -198,13 +198,25 @@ def _lex_zh(text: str, out: list[Item]) -> None:
                 i += 1
 
 
+# "move to 20,30", "vers (12; 7)", "去 30,40": a map position after a preposition
+_COORDS = re.compile(r"(?:\b(?:to|at|toward|towards|vers|a|à|sur|en|position)\s*|去|到|往|向|至)"
+                     r"\s*[(\[]?\s*(?:x\s*[=:]?\s*)?(\d{1,3})\s*[,;/ ]\s*(?:y\s*[=:]?\s*)?(\d{1,3})\s*[)\]]?")
+_XY_TOKEN = "qqxyqq"
+
+
 def lex(text: str) -> list[Item]:
     norm = normalize(text)
+    coords = [(int(m.group(1)), int(m.group(2))) for m in _COORDS.finditer(norm)]
+    if coords:
+        norm = _COORDS.sub(f" {_XY_TOKEN} ", norm)
     out: list[Item] = []
     if re.search(r"[\u3400-\u9fff\uf900-\ufaff]", norm):
         _lex_zh(norm, out)
     else:
         _lex_latin(norm, out)
+    if coords:
+        it = iter(coords)
+        out = [("XY", next(it, coords[-1])) if item == ("?", _XY_TOKEN) else item for item in out]
     return out
 
 
@@ -226,7 +238,7 @@ _EN_FORBIDDEN = [
                 r"\b(win|kill|destroy|build|finish|complete)\w*\b.*\binstant(ly)?\b"), "forbidden"),
     (re.compile(r"\b(delete|remove|disable|freeze|kill) (the |all )?(enemy|enemies|ai|computer|opponent)\b"
                 r"(?!.*\b(with|using)\b)(?= *(now|please|$|instantly|forever))"), "forbidden"),
-    (re.compile(r"\b(sell|selling|repair|repairing|upgrade|upgrading|research|researching|surrender|"
+    (re.compile(r"\b(sell|selling|repair|repairing|upgrade|upgrading|research|researching|surrender|cancel|"
                 r"resign|give up|pause|unpause|save the game|load the game|save game|quit|"
                 r"speed up the game|slow down the game|chat)\b"), "unsupported"),
 ]
@@ -246,7 +258,7 @@ _FR_FORBIDDEN = [
                 r"\bje gagne\b|\bfin de (la )?partie\b"), "forbidden"),
     (re.compile(r"\b(montre|montrez|affiche|affichez|revele|revelez|dis moi|dites moi|espionne)\b"),
      "forbidden"),
-    (re.compile(r"\b(vends|vendez|vendre|repare|reparez|reparer|ameliore|ameliorez|ameliorer|"
+    (re.compile(r"\b(vends|vendez|vendre|repare|reparez|reparer|ameliore|ameliorez|ameliorer|annule|annulez|"
                 r"abandonne|abandonnez|capitule|capitulez|pause|sauvegarde|quitter la partie|quitte la partie)\b"),
      "unsupported"),
 ]
@@ -259,7 +271,7 @@ _ZH_FORBIDDEN = [
     (re.compile(r"作弊|秘技|無敵|無限|外掛|破解|透視|全圖|地圖全開|開圖|迷霧|秒殺|瞬間|立即獲勝|直接贏|"
                 r"贏得(遊戲|比賽|這局)|獲勝|讓我贏|不死|傳送|修改"), "forbidden"),
     (re.compile(r"(顯示|告訴我|偷看|查看|給我看|列出|揭露).*(敵|地圖|對手)|偵查敵方所有"), "forbidden"),
-    (re.compile(r"賣掉|出售|賣|修理|維修|升級|研究|投降|認輸|暫停遊戲|存檔|讀檔|退出遊戲|離開遊戲|聊天"),
+    (re.compile(r"賣掉|出售|賣|修理|維修|升級|研究|投降|認輸|暫停遊戲|存檔|讀檔|退出遊戲|離開遊戲|聊天|取消"),
      "unsupported"),
 ]
 _ZH_MONEY = re.compile(r"錢|金錢|資金|金幣|信用點|點數|積分|鈔票|黃金|經費|金子|美金|現金|財富|credits?", re.IGNORECASE)
@@ -366,6 +378,8 @@ def _build_clause(items: list[Item]) -> Clause:
                     c.target = {"place": "nearest_enemy"}
                 pending = None
                 continue
+            if c.units and c.units[-1][0] == val and pending is None:
+                continue  # "a squad of soldiers": the same unit named twice
             c.units.append([val, pending])
             pending = None
         elif kind == "B":
@@ -375,6 +389,8 @@ def _build_clause(items: list[Item]) -> Clause:
             c.all_sel = True
         elif kind == "SW":
             c.sw = True
+        elif kind == "XY":
+            c.target = {"x": val[0], "y": val[1]}
         elif kind == "D":
             if c.target is None or "place" in c.target and c.target["place"] == "home":
                 c.target = {"direction": val}
