@@ -132,9 +132,25 @@ _T = {
 }
 
 
+_SINGULAR = {
+    "en": [(r"\b1 (combat |enemy )?(unit|tank|harvester|helicopter)s\b", r"1 \1\2"),
+           (r"\b1 (\w+)\(s\) are\b", r"1 \1 is"), (r"(\w+)\(s\)", r"\1s"),
+           (r"\b1 enemy unit \(([^)]*)\) are\b", r"1 enemy unit (\1) is")],
+    "fr": [(r"\bles 1 unités ennemies visibles\b", "l'unité ennemie visible"),
+           (r"\b1 unités de combat\b", "1 unité de combat"), (r"\b1 unités ennemies\b", "1 unité ennemie"),
+           (r"\b1 ennemies visibles\b", "1 ennemie visible"),
+           (r"\b1 (char|fantassin|collecteur|hélicoptère)s\b", r"1 \1"),
+           (r"\b1 unité ennemie \(([^)]*)\) sont\b", r"1 unité ennemie (\1) est"),
+           (r"\b1 (\w+)\(s\)", r"1 \1"), (r"(\w+)\(s\)", r"\1s")],
+}
+
+
 def _t(key: str, lang: str, **kw: Any) -> str:
     table = _T[key]
-    return (table.get(lang) or table["en"]).format(**kw)
+    text = (table.get(lang) or table["en"]).format(**kw)
+    for rx, rep in _SINGULAR.get(lang, ()):  # "1 tanks" -> "1 tank"
+        text = re.sub(rx, rep, text)
+    return text
 
 
 def _lang(lang: str | None) -> str:
