@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from server.ai.match import _fmt, play_game  # noqa: E402
+from server.ai.match import _fmt, play_game
 
 
 def main() -> int:

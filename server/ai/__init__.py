@@ -2,4 +2,4 @@
 from .levels import LEVELS, Level, get_level
 from .opponent import Opponent
 
-__all__ = ["Opponent", "LEVELS", "Level", "get_level"]
+__all__ = ["LEVELS", "Level", "Opponent", "get_level"]

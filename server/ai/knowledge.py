@@ -157,7 +157,7 @@ def _merge_engine_rules(rules: Rules, mod) -> None:
 class Mask:
     """A decoded fog mask (WIRE.md: base64, W*H bits, row-major, LSB first)."""
 
-    __slots__ = ("w", "h", "bits", "_src")
+    __slots__ = ("_src", "bits", "h", "w")
 
     def __init__(self, encoded: str | bytes | None, w: int, h: int):
         self.w, self.h = w, h

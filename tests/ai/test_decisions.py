@@ -1,7 +1,7 @@
 """Decision logic of the computer opponent, on hand-made views (no engine needed)."""
 from __future__ import annotations
 
-from ai_helpers import W, H, explored_rect, map_info, start_base
+from ai_helpers import H, W, explored_rect, map_info, start_base
 
 from server.ai import LEVELS, Opponent
 from server.ai.knowledge import Mask
@@ -128,7 +128,7 @@ def test_scout_moves_only_to_explored_tiles_or_directions():
     explored = explored_rect(44, 32, W, H)
     mask = Mask(explored, W, H)
     moves = []
-    for tick in range(0, 40 * 20):
+    for tick in range(40 * 20):
         acts = bot.decide(vb.view(tick, explored=explored), tick)
         moves += [a for a in kinds(acts, "move")]
     assert moves, "the scout should leave"
@@ -180,7 +180,7 @@ def test_think_cost_is_bounded_on_a_crowded_view():
     bot = Opponent(1, "hard", seed=1, map_info=map_info())
     t0 = time.perf_counter()
     n = 0
-    for tick in range(0, 600):
+    for tick in range(600):
         if bot.thinks_at(tick):
             bot.decide(view, tick)
             n += 1

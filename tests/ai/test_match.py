@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("server.sim.game", reason="the engine has not landed yet")
 
-from server.ai import Opponent  # noqa: E402
-from server.ai import match as match_mod  # noqa: E402
+from server.ai import Opponent
+from server.ai import match as match_mod
 
 
 def _explored(view: dict, w: int):
