@@ -13,12 +13,15 @@ the map when a scout or a wave needs a new exploration target.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import random
 from dataclasses import dataclass, field
 
 from .knowledge import COMBAT_TYPES, MapKnowledge, Mask, Rules, load_rules
 from .levels import Level, get_level
+
+log = logging.getLogger(__name__)
 
 _DIR_NAMES = {(1, 1): "southeast", (-1, -1): "northwest", (1, -1): "northeast", (-1, 1): "southwest",
               (1, 0): "east", (-1, 0): "west", (0, 1): "south", (0, -1): "north"}
@@ -105,7 +108,7 @@ class Opponent:
         self.cmd_memory: dict[int, tuple] = {}  # unit id -> (key, tick) of the last order
         self.enemy_seen: dict[int, tuple] = {}  # enemy unit id -> (type, x, y, tick last seen)
         # statistics
-        self.stats = {"thinks": 0, "orders": 0, "refused": 0, "dropped_fog": 0,
+        self.stats = {"thinks": 0, "orders": 0, "refused": 0, "dropped_fog": 0, "errors": 0,
                       "waves": 0, "superweapons": 0, "defenses": 0}
         self.refusals: dict[str, int] = {}
         self.last_actions: list[dict] = []
@@ -123,6 +126,15 @@ class Opponent:
         self._first = False
         if view.get("game_over"):
             return []
+        try:
+            return self._think(view, tick)
+        except Exception:  # a bad view must never take the room down: skip this think
+            self.stats["errors"] += 1
+            if self.stats["errors"] == 1:
+                log.exception("opponent %d (%s): think failed at tick %d", self.player, self.difficulty, tick)
+            return []
+
+    def _think(self, view: dict, tick: int) -> list[dict]:
         snap = self._snapshot(view, tick)
         self.stats["thinks"] += 1
         self._actions: list[dict] = []

@@ -186,3 +186,13 @@ def test_think_cost_is_bounded_on_a_crowded_view():
             n += 1
     per = (time.perf_counter() - t0) / n
     assert per < 0.05, f"{per * 1000:.1f} ms per think"
+
+
+def test_malformed_view_never_raises():
+    bot = Opponent(1, "hard", seed=1, map_info=map_info())
+    bad = {"tick": 0, "player": {"credits": "lots"}, "units": [{"id": 1}], "buildings": None}
+    assert bot.decide(bad, 0) == []
+    assert bot.stats["errors"] == 1
+    # and it keeps working on a good view afterwards
+    t = next(t for t in range(1, 50) if bot.thinks_at(t))
+    assert kinds(bot.decide(start_base().view(t), t), "build_building")
