@@ -238,7 +238,9 @@ def request_analysis(app: web.Application, room: Room, player: int | None, lang:
 
     def on_done(result: dict[str, Any]) -> None:
         text = result.get("text")
-        if result.get("status") == "completed" and text:
+        # The analyst falls back to the heuristic text when the model's is unusable:
+        # the player already has that one, so only a real model answer is sent.
+        if result.get("status") == "completed" and text and result.get("source", "llm") == "llm":
             send({"type": "analysis", "source": "llm", "text": text, "lang": lang, "tick": room.game.tick})
 
     try:

@@ -46,7 +46,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); browser tests need Debian's chromium")
@@ -82,7 +82,7 @@ def server_url(tmp_path_factory):
                 proc.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server_url):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
