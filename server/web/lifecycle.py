@@ -42,7 +42,8 @@ async def model_context(app: web.Application) -> AsyncIterator[None]:
 
     s = app[keys.SETTINGS]
     worker = ModelWorker(LLMSettings(
-        backend=s.llm_backend,  # type: ignore[arg-type]  # checked by Settings model_path=s.model_path, n_threads=s.llm_threads,
+        backend=s.llm_backend,  # type: ignore[arg-type]  # Settings checks it is a backend name
+        model_path=s.model_path, n_threads=s.llm_threads,
         n_threads_batch=s.llm_threads_batch, n_ctx=s.llm_ctx, use_mmap=s.llm_use_mmap,
         max_queue=s.llm_max_queue, remote_url=s.llm_remote_url, remote_model=s.llm_remote_model,
         idle_unload_s=s.llm_idle_unload_s, default_timeout_s=s.nl_timeout_s))
