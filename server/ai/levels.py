@@ -35,6 +35,7 @@ class Level:
     production_pause_s: float = 0.0  # easy: a lazy pause after each unit order
     strength_ratio: float = 0.0      # launch only when stronger than this x the enemy army seen lately
     local_retreat_ratio: float = 0.0  # a wave facing this x its worth nearby falls back (0 = never)
+    regroup: bool = False            # a strung-out wave waits for its last units on the march
     extra: dict = field(default_factory=dict)
 
 

@@ -63,6 +63,8 @@ class Wave:
     start_value: float
     all_in: bool = False
     target_key: object = None          # what the wave walks towards
+    waypoint: tuple | None = None      # regrouping point, when the wave is strung out
+    waypoint_tick: int = -10**9
     last_cmd: dict[int, tuple] = field(default_factory=dict)
 
 
@@ -785,6 +787,8 @@ class Opponent:
                 # remembered building: walk to an explored tile of (or next to) where it was seen
                 p = self._explored_tile_of(snap, tgt, cx, cy)
                 if p is not None:
+                    if lv.regroup:
+                        p = self._waypoint(snap, w, members, p)
                     self._command(members, "attack", {"x": p[0], "y": p[1]}, ("pt", p), snap, refresh_s=4)
                 else:
                     self._command(members, "attack", {"entity": tgt["id"]}, ("ent", tgt["id"]), snap,
@@ -827,6 +831,21 @@ class Opponent:
         self.sweep_target = cur
         self._command(members, "attack", {"x": cur[0], "y": cur[1]}, ("pt", cur), snap, refresh_s=4)
 
+    def _waypoint(self, snap: Snapshot, w: Wave, members: list[dict], dest: tuple[float, float]):
+        """Keep a strung-out wave together: lead it to a point a little ahead of its last unit."""
+        if w.waypoint is not None and snap.tick - w.waypoint_tick < 4 * self.tr:
+            return w.waypoint
+        dists = [math.sqrt(_dist2(u["x"], u["y"], *dest)) for u in members]
+        back, front = max(dists), min(dists)
+        out = dest
+        if back > 14 and back - front > 8:
+            last = members[dists.index(back)]
+            fx, fy = last["x"], last["y"]
+            wx, wy = fx + (dest[0] - fx) / back * 6, fy + (dest[1] - fy) / back * 6
+            out = self._nearest_explored(snap, (wx, wy), ground=True) or dest
+        w.waypoint, w.waypoint_tick = out, snap.tick
+        return out
+
     @staticmethod
     def _explored_tile_of(snap: Snapshot, b: dict, cx: float, cy: float):
         best, best_d = None, None
@@ -851,7 +870,8 @@ class Opponent:
 
     # ----------------------------------------------------------- superweapon
     def _superweapon(self, snap: Snapshot) -> None:
-        if not snap.sw_ready:
+        has_hq = any(b["type"] == "hq" and float(b.get("built", 1)) >= 1 for b in snap.my_buildings)
+        if not snap.sw_ready or not has_hq:          # the HQ launches it: no HQ, no strike
             self.sw_ready_since = None
             return
         if self.cooldown.get("sw", -1) > snap.tick:

@@ -1,7 +1,7 @@
 """Decision logic of the computer opponent, on hand-made views (no engine needed)."""
 from __future__ import annotations
 
-from ai_helpers import H, W, explored_rect, map_info, start_base
+from ai_helpers import H, W, ViewBuilder, explored_rect, map_info, start_base
 
 from server.ai import LEVELS, Opponent
 from server.ai.knowledge import Mask
@@ -196,3 +196,15 @@ def test_malformed_view_never_raises():
     # and it keeps working on a good view afterwards
     t = next(t for t in range(1, 50) if bot.thinks_at(t))
     assert kinds(bot.decide(start_base().view(t), t), "build_building")
+
+
+def test_no_superweapon_without_hq():
+    """Regression: the charge stays full after the HQ is lost; the gate refuses a launch then."""
+    vb = ViewBuilder(1)
+    vb.building("power_plant", 52, 41)
+    vb.sw = {"charge": 1.0, "ready": True}
+    for i in range(5):
+        vb.unit("tank", 40.0 + 0.5 * i, 30.0, owner=0)
+    bot = Opponent(1, "hard", seed=1, map_info=map_info())
+    acts = bot.decide(vb.view(explored=explored_rect(0, 0, W, H)), 0)
+    assert not kinds(acts, "launch_superweapon")
