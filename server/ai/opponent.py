@@ -147,6 +147,7 @@ class Opponent:
             return []
         self._remember(snap)
         threats = self._threats(snap)
+        self._desperation(snap)
         self._economy(snap, threats)
         self._harvesters(snap)
         self._production(snap, threats)
@@ -364,6 +365,47 @@ class Opponent:
             return "war_factory"
         if total.get("defense_turret", 0) < 4:
             return "defense_turret"
+        return None
+
+    def _desperation(self, snap: Snapshot) -> None:
+        """Broke and stuck (no harvester, or no army late in the game): sell a spare building.
+
+        Without it two bankrupt bases can stare at each other until the time limit.
+        """
+        if snap.tick < 8 * 60 * self.tr or self.cooldown.get("sell", -1) > snap.tick:
+            return
+        done, _total, pending = self._counts(snap)
+        counts = self._unit_counts(snap)
+        queued = self._queued_units(snap)
+        harvesters = counts.get("harvester", 0) + queued.get("harvester", 0)
+        army = sum(counts.get(t, 0) + queued.get(t, 0) for t in COMBAT_TYPES)
+        need = 0
+        if harvesters == 0 and done.get("refinery") and done.get("war_factory"):
+            need = self.rules.cost("harvester")
+        elif army == 0 and snap.tick >= self.level.all_in_s * self.tr and \
+                (done.get("barracks") or done.get("war_factory")):
+            need = self.rules.cost("infantry")
+        if need == 0 or self._credits >= need or pending:
+            return
+        spare = self._spare_building(snap, done)
+        if spare is None:
+            return
+        self._order({"action": "sell", "building": spare["id"]})
+        self.cooldown["sell"] = snap.tick + 20 * self.tr
+        self.stats["sold"] = self.stats.get("sold", 0) + 1
+
+    def _spare_building(self, snap: Snapshot, done: dict[str, int]) -> dict | None:
+        mine = [b for b in snap.my_buildings if float(b.get("built", 1)) >= 1.0]
+        surplus = snap.power_produced - snap.power_used
+        for kind, keep in (("defense_turret", 0), ("power_plant", None), ("refinery", 1),
+                           ("war_factory", 1), ("barracks", 1)):
+            cands = [b for b in mine if b["type"] == kind]
+            if kind == "power_plant":
+                if surplus < self.rules.buildings["power_plant"]["power"]:
+                    continue
+                keep = 0
+            if len(cands) > keep:
+                return min(cands, key=lambda b: b.get("hp", 0))
         return None
 
     # ------------------------------------------------------------ harvesters

@@ -208,3 +208,23 @@ def test_no_superweapon_without_hq():
     bot = Opponent(1, "hard", seed=1, map_info=map_info())
     acts = bot.decide(vb.view(explored=explored_rect(0, 0, W, H)), 0)
     assert not kinds(acts, "launch_superweapon")
+
+
+def test_broke_without_harvesters_sells_a_spare_building():
+    """Regression: two bankrupt bases sat idle until the time limit (seed 300, hard vs normal)."""
+    vb = ViewBuilder(1, credits=50)
+    vb.building("hq", 57, 41)
+    for x in (50, 53, 46):
+        vb.building("power_plant", x, 37)
+    vb.building("refinery", 52, 44)
+    vb.building("barracks", 55, 37)
+    vb.building("war_factory", 48, 40)
+    turret = vb.building("defense_turret", 45, 44)
+    vb.unit("tank", 50.0, 40.0)
+    bot = Opponent(1, "normal", seed=1, map_info=map_info())
+    tick = 9 * 60 * 20                      # a first decide() always thinks
+    acts = bot.decide(vb.view(tick), tick)
+    assert {"action": "sell", "building": turret} in acts
+    # not early in the game, and not when it can afford a harvester
+    bot2 = Opponent(1, "normal", seed=1, map_info=map_info())
+    assert not kinds(bot2.decide(vb.view(600), 600), "sell")
