@@ -119,12 +119,14 @@ async def model_driver(c: WSClient, texts: list[str], stop: asyncio.Event, tally
 # --- 1. tick under load --------------------------------------------------------------
 
 async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float, warm_s: float,
-                    analysis_interval: float, extra_env: dict[str, str]) -> dict[str, Any]:
+                    analysis_interval: float, extra_env: dict[str, str], gc_probe: str | None = None) -> dict[str, Any]:
     env = {"LLM_THREADS": str(threads), "LLM_THREADS_BATCH": str(threads_batch),
            "ANALYSIS_INTERVAL_S": str(analysis_interval), "ANALYSIS_MIN_INTERVAL_S": "1",
            "MAX_ROOMS": str(rooms + 5), **extra_env}
     load_start = load1()
-    srv = start_server(env)
+    probe = f"{gc_probe}-{threads}-{threads_batch}.json" if gc_probe else None
+    srv = start_server(env, gc_probe=probe)
+    result: dict[str, Any] = {}
     try:
         async with session() as s:
             warmup = await wait_prefix_primed(s, srv.url)
@@ -177,9 +179,13 @@ async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float
             await asyncio.gather(*drivers, return_exceptions=True)
             for c in clients:
                 await c.close()
-            return result
     finally:
         srv.stop()
+    if probe and os.path.exists(probe):
+        import json
+
+        result["gc_pauses"] = json.loads(Path(probe).read_text())
+    return result
 
 
 async def part_tick(args: argparse.Namespace) -> dict[str, Any]:
@@ -188,7 +194,8 @@ async def part_tick(args: argparse.Namespace) -> dict[str, Any]:
     out = []
     for rep in range(args.repeat):
         for t, tb in configs:
-            r = await tick_once(t, tb, args.rooms, args.seconds, args.warm, args.analysis_interval, extra)
+            r = await tick_once(t, tb, args.rooms, args.seconds, args.warm, args.analysis_interval, extra,
+                                args.gc_probe)
             r["repeat"] = rep
             out.append(r)
             print(f"threads {t}:{tb} -> {r['client_state_interval_ms']} load {r['loadavg_end']}", file=sys.stderr)
@@ -574,6 +581,7 @@ def main() -> int:
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--analysis-interval", type=float, default=2.0)
     p.add_argument("--no-fast-path", action="store_true")
+    p.add_argument("--gc-probe", default=None, help="run the server under bench/gc_probe.py; path prefix for its JSON")
     p = sub.add_parser("latency", help="order latency: fast path, cache, model; HTTP and WebSocket")
     p.add_argument("--n", type=int, default=20)
     p = sub.add_parser("bandwidth", help="bytes per second to a player in a played game")

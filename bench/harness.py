@@ -101,15 +101,19 @@ def _get_json(url: str, timeout: float = 1.0, token: str | None = None) -> tuple
 
 
 def start_server(env: dict[str, str] | None = None, *, wait_model: bool = True, timeout: float = 180.0,
-                 poll_s: float = 0.01, quiet: bool = True) -> Server:
+                 poll_s: float = 0.01, quiet: bool = True, gc_probe: str | None = None) -> Server:
     """`python app.py` on a free loopback port; returns once /healthz answers 200
     (and the model is no longer loading, if wait_model). Records both times
     from just before the process was started."""
     port = free_port()
     full_env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "ADMIN_TOKEN": TOKEN,
                 "LOG_LEVEL": "WARNING", **(env or {})}
+    cmd = [sys.executable, "app.py"]
+    if gc_probe:  # app.py under bench/gc_probe.py: collector pauses written to gc_probe at exit
+        cmd = [sys.executable, str(ROOT / "bench" / "gc_probe.py")]
+        full_env["GC_PROBE_OUT"] = gc_probe
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=full_env,
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env,
                             stdout=subprocess.DEVNULL if quiet else None,
                             stderr=subprocess.DEVNULL if quiet else None)
     srv = Server(proc, f"http://127.0.0.1:{port}", t0)
