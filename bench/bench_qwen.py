@@ -76,6 +76,13 @@ async def run_config(model: str, threads: int, threads_batch: int, n: int, max_t
     if worker.state != "ready":
         raise RuntimeError(f"model did not load: {worker.status().get('error')}")
     rss_loaded = proc.memory_info().rss
+    if n <= 0:  # --n 0: load time and memory only
+        mi = proc.memory_full_info()
+        await worker.aclose()
+        return {"threads": threads, "threads_batch": threads_batch, "use_mmap": use_mmap, "load_s": round(load_s, 2),
+                "loadavg_start": load_start, "loadavg_end": load1(),
+                "rss_mb": {"before": round(rss0 / 2**20), "loaded": round(rss_loaded / 2**20)},
+                "uss_mb": round(mi.uss / 2**20), "shared_mb": round(getattr(mi, "shared", 0) / 2**20)}
 
     async def done(rid: str) -> dict[str, Any]:
         snap = await worker.wait(rid, 600)
@@ -142,14 +149,15 @@ async def run_config(model: str, threads: int, threads_batch: int, n: int, max_t
 
 
 async def amain(args: argparse.Namespace) -> dict[str, Any]:
-    view = mid_game_view()
+    view = mid_game_view() if args.n > 0 else {}
     runs = []
     for c in args.threads.split(","):
         t, tb = (int(x) for x in c.split(":"))
         r = await run_config(args.model, t, tb, args.n, args.max_tokens, bool(args.mmap), view)
         runs.append(r)
-        print(f"threads {t}:{tb}: orders {r['orders_prefix_warm']['latency_ms']} "
-              f"tokens {r['orders_prefix_warm']['tokens']} load {r['loadavg_end']}", file=sys.stderr)
+        if "orders_prefix_warm" in r:
+            print(f"threads {t}:{tb}: orders {r['orders_prefix_warm']['latency_ms']} "
+                  f"tokens {r['orders_prefix_warm']['tokens']} load {r['loadavg_end']}", file=sys.stderr)
     return {"part": "qwen", "machine": machine(), "model": os.path.basename(args.model),
             "model_mb": round(os.path.getsize(args.model) / 2**20), "runs": runs}
 
@@ -158,7 +166,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=str(ROOT / "models" / "qwen-like-1.5b-q4_0.gguf"))
     ap.add_argument("--threads", default="1:1,2:2")
-    ap.add_argument("--n", type=int, default=8)
+    ap.add_argument("--n", type=int, default=8, help="requests per phase; 0 = load time and memory only")
     ap.add_argument("--max-tokens", type=int, default=120, help="the translator's limit is 120")
     ap.add_argument("--mmap", type=int, default=1)
     ap.add_argument("--json", default=None)
