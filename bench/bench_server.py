@@ -398,10 +398,10 @@ async def part_bandwidth(args: argparse.Namespace) -> dict[str, Any]:
 
 # --- 4. capacity ---------------------------------------------------------------------------
 
-async def capacity_once(rooms: int, seconds: float, warm_s: float) -> dict[str, Any]:
+async def capacity_once(rooms: int, seconds: float, warm_s: float, gc_probe: str | None = None) -> dict[str, Any]:
     env = {"MAX_ROOMS": str(rooms + 5), "MAX_CONN_PER_IP": str(rooms + 20), "ANALYSIS_INTERVAL_S": "0"}
     load_start = load1()
-    srv = start_server(env)
+    srv = start_server(env, gc_probe=f"{gc_probe}-{rooms}.json" if gc_probe else None)
     try:
         async with session() as s:
             clients = [await connect(s, srv.url) for _ in range(rooms)]
@@ -429,7 +429,7 @@ async def capacity_once(rooms: int, seconds: float, warm_s: float) -> dict[str, 
 async def part_capacity(args: argparse.Namespace) -> dict[str, Any]:
     runs = []
     for n in [int(x) for x in args.rooms_list.split(",")]:
-        r = await capacity_once(n, args.seconds, args.warm)
+        r = await capacity_once(n, args.seconds, args.warm, args.gc_probe)
         runs.append(r)
         print(f"{n} rooms -> {r['client_state_interval_ms']} {r['server']} load {r['loadavg_end']}", file=sys.stderr)
     return {"part": "capacity", "machine": machine(), "runs": runs}
@@ -589,6 +589,7 @@ def main() -> int:
     p.add_argument("--rooms", type=int, default=2)
     p = sub.add_parser("capacity", help="rooms sustained with tick p99 <= 55 ms")
     p.add_argument("--rooms-list", default="10,20,30,40")
+    p.add_argument("--gc-probe", default=None, help="run the server under bench/gc_probe.py; path prefix for its JSON")
     p.add_argument("--seconds", type=float, default=40)
     p.add_argument("--warm", type=float, default=10)
     p = sub.add_parser("spectators", help="spectators of one room")
