@@ -602,6 +602,10 @@ class Game:
             return {"cancelled": item[0], "refund": refund}
         return commit
 
+    def _hq_ready(self, p: int) -> bool:
+        hq = self._hq(p)
+        return hq is not None and hq.built
+
     def _do_launch_superweapon(self, p: int, a: Action) -> Callable[[], dict]:
         hq = self._hq(p)
         pl = self.players[p]
@@ -1625,7 +1629,8 @@ class Game:
         return {"id": pl.id, "credits": pl.credits, "power": {"produced": pl.produced, "used": pl.used},
                 "low_power": pl.low_power,
                 "superweapon": {"charge": round(pl.charge / R.SUPERWEAPON_CHARGE_TICKS, 4),
-                                "ready": pl.charge >= R.SUPERWEAPON_CHARGE_TICKS}}
+                                # Ready means launchable: a full charge needs a standing HQ to fire.
+                                "ready": pl.charge >= R.SUPERWEAPON_CHARGE_TICKS and self._hq_ready(pl.id)}}
 
     def _mask(self, m: int) -> str:
         return base64.b64encode(m.to_bytes((self.npix + 7) // 8, "little")).decode("ascii")

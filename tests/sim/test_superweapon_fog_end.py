@@ -38,6 +38,21 @@ def test_superweapon_charge_and_strike():
     assert any(e["kind"] == "superweapon_launched" for e in g.drain_events())
 
 
+def test_a_full_charge_without_hq_is_not_shown_ready():
+    """Regression: the view said ready while every launch was refused (no_hq)."""
+    g = make(grass(30, 20))
+    hq = g.add_building(0, "hq", 1, 1)
+    g.add_building(0, "power_plant", 5, 1)
+    g.add_building(1, "hq", 26, 16)
+    g.players[0].charge = R.SUPERWEAPON_CHARGE_TICKS
+    assert g.view(0)["player"]["superweapon"]["ready"] is True
+    g._damage(hq, 100_000, None, 1)
+    run(g, 1)
+    assert g.view(0)["player"]["superweapon"] == {"charge": 1.0, "ready": False}
+    r = g.apply(0, {"action": "launch_superweapon", "target": {"x": 3, "y": 3}})
+    assert not r.ok and r.info["code"] == "no_hq"
+
+
 def test_fog_of_war_and_view_format():
     g = Game(seed=1)
     v0 = g.view(0)
