@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 import psutil
-from aiohttp import ClientSession, ClientTimeout, WSMsgType
+from aiohttp import ClientSession, ClientTimeout, TCPConnector, WSMsgType
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = os.environ.get("ADMIN_TOKEN") or secrets.token_hex(8)
@@ -389,7 +389,8 @@ async def connect(session: ClientSession, url: str, room: str | None = None, as_
 
 
 def session() -> ClientSession:
-    return ClientSession(timeout=ClientTimeout(total=120))
+    # limit=0: aiohttp's default pool of 100 connections would hold back the 101st WebSocket.
+    return ClientSession(timeout=ClientTimeout(total=120), connector=TCPConnector(limit=0))
 
 
 def write_json(path: str | None, data: Any) -> None:
