@@ -109,10 +109,26 @@ _ALWAYS_SENT = ("effects",)
 
 
 def _diff_entities(old: list[dict], new: list[dict]) -> dict[str, list]:
+    """New entities whole in `set`; changed ones as only their changed fields
+    (plus `id`) in `upd`, since a moving unit changes x/y and nothing else;
+    removed ids in `del`. Empty lists are left out."""
     before = {e["id"]: e for e in old}
-    changed = [e for e in new if before.get(e["id"]) != e]
+    created, updated = [], []
+    for e in new:
+        prev = before.get(e["id"])
+        if prev is None or prev.keys() != e.keys():
+            created.append(e)
+        elif prev != e:
+            changes = {k: v for k, v in e.items() if prev[k] != v}
+            changes["id"] = e["id"]
+            updated.append(changes)
     seen = {e["id"] for e in new}
-    return {"set": changed, "del": [i for i in before if i not in seen]}
+    gone = [i for i in before if i not in seen]
+    out: dict[str, list] = {}
+    for key, value in (("set", created), ("upd", updated), ("del", gone)):
+        if value:
+            out[key] = value
+    return out
 
 
 def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
@@ -122,12 +138,16 @@ def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
         if key in ("tick", "type"):
             continue
         if key in _ENTITY_KEYS:
-            delta[key] = _diff_entities(prev.get(key, []), value)
+            diff = _diff_entities(prev.get(key, []), value)
+            if diff:
+                delta[key] = diff
         elif key in _ALWAYS_SENT:
             delta[key] = value
         elif key == "resources":
             old = prev.get("resources", {})
-            changed = {k: v for k, v in value.items() if old.get(k) != v}
+            changed: dict[str, int | None] = {k: v for k, v in value.items() if old.get(k) != v}
+            # A tile that grew back to full leaves the view's dict: null says so.
+            changed.update({k: None for k in old if k not in value})
             if changed:
                 delta[key] = changed
         elif prev.get(key) != value:
@@ -147,14 +167,20 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
             continue
         if key in _ENTITY_KEYS:
             by_id = {e["id"]: e for e in state.get(key, [])}
-            for i in value["del"]:
+            for i in value.get("del", ()):
                 by_id.pop(i, None)
-            for e in value["set"]:
+            for e in value.get("set", ()):
                 by_id[e["id"]] = e
+            for e in value.get("upd", ()):
+                by_id[e["id"]] = {**by_id[e["id"]], **e}
             out[key] = list(by_id.values())
         elif key == "resources":
             res = dict(state.get("resources", {}))
-            res.update(value)
+            for k, v in value.items():
+                if v is None:
+                    res.pop(k, None)
+                else:
+                    res[k] = v
             out[key] = res
         else:
             out[key] = value

@@ -73,6 +73,11 @@ export class GameState {
       if (!d) continue;
       for (const id of d.del || []) store.delete(id);
       for (const e of d.set || []) store.set(e.id, e);
+      // `upd` carries only the changed fields of an entity we hold.
+      for (const e of d.upd || []) {
+        const prev = store.get(e.id);
+        if (prev) store.set(e.id, { ...prev, ...e });
+      }
     }
     if (msg.explored !== undefined) this.explored = decodeMask(msg.explored, this.n);
     if (msg.visible !== undefined) this.visible = decodeMask(msg.visible, this.n);
@@ -87,7 +92,9 @@ export class GameState {
     const changed = [];
     for (const [k, v] of Object.entries(res)) {
       const idx = Number(k);
-      if (this.resources[idx] !== v) { this.resources[idx] = v; changed.push(idx); }
+      if (v === null) {  // grown back to full: no longer tracked
+        if (idx in this.resources) { delete this.resources[idx]; changed.push(idx); }
+      } else if (this.resources[idx] !== v) { this.resources[idx] = v; changed.push(idx); }
     }
     if (changed.length && this.onTerrainChange) this.onTerrainChange(changed);
     void full;

@@ -29,6 +29,12 @@ _BITS = bytes.maketrans(b"\x00\x01", b"01")
 _CELL = 4  # spatial hash cell size, tiles
 
 
+# Views round what changes a little every tick (progress bars, charge, cargo):
+# finer steps cannot be seen on screen but would put the entity in every delta.
+VIEW_PROGRESS_DIGITS = 2
+VIEW_CARGO_STEP = 25
+
+
 @dataclass(frozen=True, slots=True)
 class OrderResult:
     """Answer of :meth:`Game.apply` / :meth:`Game.validate`. ``info["code"]`` is stable."""
@@ -1602,7 +1608,7 @@ class Game:
     def _bdict(self, b: Building, own: bool) -> dict:
         d = {"id": b.id, "type": b.type, "owner": b.owner, "x": b.x, "y": b.y, "w": b.w, "h": b.h,
              "hp": int(math.ceil(b.hp)), "max_hp": b.max_hp,
-             "built": 1.0 if b.built else round(min(1.0, b.progress / b.rule.build_ticks), 3),
+             "built": 1.0 if b.built else round(min(1.0, b.progress / b.rule.build_ticks), VIEW_PROGRESS_DIGITS),
              "queue": [], "stale": False}
         if own:
             if b.type == "hq":
@@ -1610,11 +1616,13 @@ class Game:
                 q = []
                 for k, sid in enumerate(s for s in pl.sites if s in self.buildings):
                     sb = self.buildings[sid]
-                    q.append({"item": sb.type, "progress": round(min(1.0, sb.progress / sb.rule.build_ticks), 3),
+                    q.append({"item": sb.type, "progress": round(min(1.0, sb.progress / sb.rule.build_ticks),
+                                                                    VIEW_PROGRESS_DIGITS),
                               "building": sid})
                 d["queue"] = q
             else:
-                d["queue"] = [{"item": it[0], "progress": round(min(1.0, it[1] / R.UNITS[it[0]].build_ticks), 3)}
+                d["queue"] = [{"item": it[0],
+                                "progress": round(min(1.0, it[1] / R.UNITS[it[0]].build_ticks), VIEW_PROGRESS_DIGITS)}
                               for it in b.queue]
         return d
 
@@ -1622,13 +1630,13 @@ class Game:
         d = {"id": u.id, "type": u.type, "owner": u.owner, "x": round(u.x, 2), "y": round(u.y, 2),
              "hp": int(math.ceil(u.hp)), "max_hp": u.rule.hp, "order": u.order, "target": u.target}
         if u.type == "harvester":
-            d["cargo"] = int(u.cargo)
+            d["cargo"] = int(u.cargo // VIEW_CARGO_STEP * VIEW_CARGO_STEP)
         return d
 
     def _pdict(self, pl: Player) -> dict:
         return {"id": pl.id, "credits": pl.credits, "power": {"produced": pl.produced, "used": pl.used},
                 "low_power": pl.low_power,
-                "superweapon": {"charge": round(pl.charge / R.SUPERWEAPON_CHARGE_TICKS, 4),
+                "superweapon": {"charge": round(pl.charge / R.SUPERWEAPON_CHARGE_TICKS, VIEW_PROGRESS_DIGITS + 1),
                                 # Ready means launchable: a full charge needs a standing HQ to fire.
                                 "ready": pl.charge >= R.SUPERWEAPON_CHARGE_TICKS and self._hq_ready(pl.id)}}
 

@@ -239,17 +239,19 @@ def test_state_store_applies_deltas_and_detects_a_gap(page):
         const s = new GameState();
         s.setMap({width: 4, height: 2, tiles: '..o.~~..'});
         const mask = btoa(String.fromCharCode(0b00000101));          // tiles 0 and 2
-        s.applyFull({tick: 10, player: {id: 0, credits: 5}, units: [{id: 1, x: 1, y: 1}, {id: 2, x: 0, y: 0}],
+        s.applyFull({tick: 10, player: {id: 0, credits: 5}, units: [{id: 1, x: 1, y: 1, hp: 90}, {id: 2, x: 0, y: 0}],
                      buildings: [], explored: mask, visible: mask, resources: {}, effects: [], game_over: null}, 0);
-        const fx = s.applyDelta({tick: 11, base: 10, units: {set: [{id: 1, x: 2, y: 1}, {id: 3, x: 3, y: 1}], del: [2]},
+        const fx = s.applyDelta({tick: 11, base: 10, units: {upd: [{id: 1, x: 2}], set: [{id: 3, x: 3, y: 1}], del: [2]},
                                  buildings: {set: [], del: []}, resources: {'2': 0}, effects: [{kind: 'shot'}]}, 50);
         const gap = s.applyDelta({tick: 13, base: 12, units: {set: [], del: [1]}}, 100);
         return {fx: fx.length, tick: s.tick, ids: [...s.units.keys()].sort(), x1: s.units.get(1).x,
+                u1: s.units.get(1),
                 credits: s.player.credits, explored: [0, 1, 2].map(i => s.isExplored(i, 0)), tile2: s.tileAt(2, 0),
                 gap, hist: s.history.length, mask: Array.from(decodeMask(mask, 8))};
     }""")
     assert r["fx"] == 1 and r["tick"] == 11
     assert r["ids"] == [1, 3] and r["x1"] == 2
+    assert r["u1"] == {"id": 1, "x": 2, "y": 1, "hp": 90}  # `upd` merged only the changed field
     assert r["credits"] == 5                      # "player" absent from the delta: unchanged
     assert r["explored"] == [True, False, True]
     assert r["tile2"] == "."                      # mined-out ore
