@@ -435,10 +435,11 @@ async def part_capacity(args: argparse.Namespace) -> dict[str, Any]:
     return {"part": "capacity", "machine": machine(), "runs": runs}
 
 
-async def spectators_once(n: int, seconds: float, warm_s: float) -> dict[str, Any]:
+async def spectators_once(n: int, seconds: float, warm_s: float, gc_probe: str | None = None) -> dict[str, Any]:
     env = {"MAX_SPECTATORS": str(n + 10), "MAX_CONN_PER_IP": str(n + 20), "ANALYSIS_INTERVAL_S": "0"}
     load_start = load1()
-    srv = start_server(env)
+    probe = f"{gc_probe}-{n}.json" if gc_probe else None
+    srv = start_server(env, gc_probe=probe)
     try:
         async with session() as s:
             player = await connect(s, srv.url)
@@ -465,15 +466,19 @@ async def spectators_once(n: int, seconds: float, warm_s: float) -> dict[str, An
                    "cpu": cpu_used, "closed_clients": sum(1 for c in specs if c.closed)}
             for c in [player, *specs]:
                 await c.close()
-            return res
     finally:
         srv.stop()
+    if probe and os.path.exists(probe):
+        import json
+
+        res["gc_pauses"] = json.loads(Path(probe).read_text())
+    return res
 
 
 async def part_spectators(args: argparse.Namespace) -> dict[str, Any]:
     runs = []
     for n in [int(x) for x in args.list.split(",")]:
-        r = await spectators_once(n, args.seconds, args.warm)
+        r = await spectators_once(n, args.seconds, args.warm, args.gc_probe)
         runs.append(r)
         print(f"{n} spectators -> {r['spectator_state_interval_ms']} {r['server']} load {r['loadavg_end']}",
               file=sys.stderr)
@@ -594,6 +599,7 @@ def main() -> int:
     p.add_argument("--warm", type=float, default=10)
     p = sub.add_parser("spectators", help="spectators of one room")
     p.add_argument("--list", default="50,100,200,300")
+    p.add_argument("--gc-probe", default=None, help="run the server under bench/gc_probe.py; path prefix for its JSON")
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--warm", type=float, default=5)
     p = sub.add_parser("memory", help="RSS with rooms and the model busy, growth over the run")
