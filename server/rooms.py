@@ -179,7 +179,7 @@ class Room:
         self.bot_refused = 0
         self._prev_views: dict[int | str, dict[str, Any]] = {}
         # Per-player tallies for the game-over screen, counted from the game's events.
-        self.stats = [dict.fromkeys(STAT_EVENTS.values(), 0) for _ in range(2)]
+        self.tallies = [dict.fromkeys(STAT_EVENTS.values(), 0) for _ in range(2)]
         # When each seat last asked the model for an analysis (the web layer rate-limits with it).
         self.last_model_analysis: dict[int | None, float] = {}
 
@@ -339,7 +339,7 @@ class Room:
             target = ev.get("player")
             stat = STAT_EVENTS.get(ev.get("kind", ""))
             if stat is not None and target in (0, 1):
-                self.stats[target][stat] += 1
+                self.tallies[target][stat] += 1
             msg = {"type": "event", **{k: v for k, v in ev.items() if k != "player"}}
             if "tick" not in msg:
                 msg["tick"] = game.tick
@@ -378,7 +378,7 @@ class Room:
         for p in perspectives:
             view = self.game.view(None if p == PERSPECTIVE_SPECTATOR else p)  # type: ignore[arg-type]
             if view.get("game_over"):  # the final tallies are public once the game is over
-                view["game_over"] = {**view["game_over"], "stats": self.stats, "ticks": self.game.tick}
+                view["game_over"] = {**view["game_over"], "stats": self.tallies, "ticks": self.game.tick}
             prev = self._prev_views.get(p)
             delta = protocol.encode(protocol.make_delta(prev, view)) if prev is not None else None
             self._prev_views[p] = view

@@ -16,7 +16,14 @@ from .. import keys
 from ..metrics import Metrics
 from ..settings import Settings
 from .clients import ConnectionTracker
-from .lifecycle import analysis_context, close_sockets, housekeeping_context, model_context, rooms_context
+from .lifecycle import (
+    analysis_context,
+    close_sockets,
+    gc_context,
+    housekeeping_context,
+    model_context,
+    rooms_context,
+)
 from .routes import setup_routes
 
 log = logging.getLogger("web")
@@ -62,6 +69,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(model_context)
     app.cleanup_ctx.append(housekeeping_context)
     app.cleanup_ctx.append(analysis_context)
+    app.cleanup_ctx.append(gc_context)
     app.on_shutdown.append(close_sockets)
     app.on_response_prepare.append(static_revalidate)
     return app

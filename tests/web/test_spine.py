@@ -229,6 +229,13 @@ async def test_admin_routes_need_the_token(app_client: Any) -> None:
     assert (await client.get("/api/admin/rooms")).status == 401
     ok = await client.get("/api/admin/rooms", headers={"Authorization": "Bearer s3cret"})
     assert ok.status == 200 and (await ok.json())["rooms"] == []
+    created = await (await client.post("/api/rooms", json={})).json()
+    await asyncio.sleep(0.3)
+    rooms = (await (await client.get("/api/admin/rooms", headers={"Authorization": "Bearer s3cret"})).json())["rooms"]
+    assert [r["id"] for r in rooms] == [created["room"]] and rooms[0]["tick"] > 0
+    assert set(rooms[0]["tick_ms"]) == {"p50", "p99", "max"}
+    runtime = await (await client.get("/api/admin/runtime", headers={"Authorization": "Bearer s3cret"})).json()
+    assert runtime["rooms"] == 1 and runtime["rss_bytes"] > 0
 
 
 async def test_foreign_origin_is_refused(app_client: Any, ws_connect: Any) -> None:
