@@ -54,10 +54,21 @@ async def model_context(app: web.Application) -> AsyncIterator[None]:
     app[keys.TRANSLATOR] = translator
     app[keys.ANALYST] = Analyst(worker)
     app[keys.NL_JOBS] = NLJobs(translator)
+
+    async def warm_when_ready() -> None:
+        # The first player should not pay for evaluating the ~800-token
+        # translation prefix (7-8 s measured): evaluate it as soon as the model is up.
+        while worker.state == "loading":
+            await asyncio.sleep(0.2)
+        translator.warm_up()
+
+    warm_task = asyncio.get_running_loop().create_task(warm_when_ready(), name="model-warm-up")
     app[keys.METRICS].add_source("rts_model", lambda: {k: v for k, v in worker.status().items()
                                                        if k in ("pending", "processing", "completed", "failed",
                                                                 "cancelled", "timeout", "loads")})
     yield
+    warm_task.cancel()
+    await asyncio.gather(warm_task, return_exceptions=True)
     await asyncio.get_running_loop().run_in_executor(None, worker.close)
 
 

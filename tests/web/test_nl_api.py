@@ -188,3 +188,22 @@ async def test_pending_answer_then_poll(app_client: Any) -> None:
         await asyncio.sleep(0.1)
         body = await (await client.get(f"/api/nl/requests/{rid}")).json()
     assert body["status"] == "completed" and isinstance(body["actions"], list)
+
+
+@pytest.mark.model
+async def test_the_translation_prefix_is_ready_before_the_first_order(app_client: Any) -> None:
+    """The first player must not pay for evaluating the task prefix (7-8 s measured cold)."""
+    from server import keys
+
+    client = await app_client(llm_backend="local", nl_fast_path=False)
+    await wait_ready(client)
+    worker = client.server.app[keys.WORKER]
+    translator = client.server.app[keys.TRANSLATOR]
+    deadline = time.monotonic() + 60
+    while worker.status()["pending"] or worker.status()["processing"] or worker.status()["completed"] < 1:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    answer = translator.submit("build a tank")
+    worker_id = translator._requests[answer["request_id"]].worker_id
+    await translator.wait(answer["request_id"], 30)
+    assert worker.get(worker_id)["prefix"] in ("live", "cache")
