@@ -341,9 +341,10 @@ class WSClient:
         self.delta_key_bytes["(message)"] += n
         for k, v in delta.items():
             if k in ("units", "buildings") and isinstance(v, dict):
-                self.delta_key_bytes[f"{k}.set"] += len(orjson.dumps(v.get("set", []))) + 8
-                self.delta_key_bytes[f"{k}.del"] += len(orjson.dumps(v.get("del", []))) + 8
-                self.delta_key_bytes[f"{k}.set_count"] += len(v.get("set", []))
+                for sub, items in v.items():  # set / del / any other list (e.g. field updates)
+                    self.delta_key_bytes[f"{k}.{sub}"] += len(orjson.dumps({sub: items})) - 1
+                    if isinstance(items, list):
+                        self.delta_key_bytes[f"{k}.{sub}_count"] += len(items)
                 continue
             self.delta_key_bytes[k] += len(orjson.dumps({k: v})) - 1
 
