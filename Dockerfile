@@ -21,9 +21,13 @@ RUN mkdir -p /models && python scripts/download_model.py --dest /models \
 COPY --chown=user:user . .
 USER user
 
+# LLM_USE_MMAP=0: llama.cpp repacks Q4_0 weights for its AVX kernels, and with
+# mmap the mapped file stays resident too (1.75 GiB against 1.06 GiB,
+# docs/BENCHMARKS.md part 7).
 ENV PORT=7860 \
     HOST=0.0.0.0 \
     MODEL_PATH=/models/qwen2.5-coder-1.5b-instruct-q4_0.gguf \
+    LLM_USE_MMAP=0 \
     HF_HUB_OFFLINE=1 \
     PYTHONUNBUFFERED=1
 EXPOSE 7860
