@@ -236,7 +236,6 @@ async def latency_once(n: int, with_analyses: bool, seed: int) -> dict[str, Any]
             st0 = await model_status(s, srv.url)
             texts = model_texts(4 * n + 2, seed=seed)
             sources: Counter[str] = Counter()
-            tokens_note = []
             figures: dict[str, dict[str, list[float]]] = {k: {"http": [], "ws": [], "server_ms": []}
                                                           for k in ("fast", "cache", "model")}
             # fast path
@@ -271,7 +270,6 @@ async def latency_once(n: int, with_analyses: bool, seed: int) -> dict[str, Any]
             res["model_requests"] = {k: st1.get(k, 0) - st0.get(k, 0)
                                      for k in ("completed", "preempted", "cancelled", "timeout")}
             res["analysis_messages_to_other_rooms"] = sum(o.count_by_type.get("analysis", 0) for o in others)
-            del tokens_note
             for x in [c, *others]:
                 await x.close()
     finally:
