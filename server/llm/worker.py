@@ -126,6 +126,8 @@ class ModelWorker:
         self._requests: dict[str, LLMRequest] = {}
         self._heap: list[tuple[int, int, str]] = []
         self._n_pending = 0
+        # Recent generation time per task (EWMA, seconds), for admission control.
+        self._service_s: dict[str, float] = {}
         self._current: LLMRequest | None = None
         self._stop_reason = ""
         self._counts: Counter[str] = Counter()
@@ -257,6 +259,13 @@ class ModelWorker:
                     victims = [r for r in self._pending_locked() if r.replace_key == replace_key]
                 if self._n_pending - len(victims) >= s.max_queue:
                     raise QueueFull(f"{self._n_pending} requests pending (max_queue={s.max_queue})")
+                if not prefix_only:
+                    wait = self._expected_wait_locked(req, exclude=victims)
+                    if wait > req.timeout_s:
+                        # It would only wait out its deadline in the queue and end as a
+                        # timeout; saying "busy" now lets the caller retry or fall back.
+                        raise QueueFull(f"the model is busy: about {wait:.0f} s of work ahead "
+                                        f"(deadline {req.timeout_s:g} s)")
                 for v in victims:
                     self._finish_locked(v, CANCELLED, error=f"replaced by {req.id}")
                     done.append(v)
@@ -364,6 +373,7 @@ class ModelWorker:
                 "cancelled": self._counts[CANCELLED],
                 "timeout": self._counts[TIMEOUT],
                 "preempted": self._counts["preempted"],
+                "service_ms": {task: round(1000 * v) for task, v in self._service_s.items()},
                 "known_requests": len(self._requests),
                 "max_queue": s.max_queue,
                 "error": self._error,
@@ -412,6 +422,21 @@ class ModelWorker:
         heapq.heappush(self._heap, (req.priority, req.seq, req.id))
         req.status = PENDING
         self._n_pending += 1
+
+    def _expected_wait_locked(self, req: LLMRequest, exclude: list[LLMRequest]) -> float:
+        """Seconds of known work that would run before and including ``req``:
+        what is left of the running request, pending requests of equal or more
+        urgent priority, and itself, at each task's recent generation time. A
+        less urgent running request does not count: ``req`` would preempt it.
+        Unknown tasks count as zero (no data yet: admit)."""
+        skip = {r.id for r in exclude}
+        ahead = [r for r in self._pending_locked()
+                 if r.priority <= req.priority and r.id not in skip and not r.prefix_only]
+        wait = sum(self._service_s.get(r.task, 0.0) for r in ahead) + self._service_s.get(req.task, 0.0)
+        cur = self._current
+        if cur is not None and cur.started is not None and not cur.prefix_only and cur.priority <= req.priority:
+            wait += max(0.0, self._service_s.get(cur.task, 0.0) - (time.time() - cur.started))
+        return wait
 
     def _pending_locked(self) -> list[LLMRequest]:
         """Pending requests (the heap holds them all, plus dead entries), without a full scan."""
@@ -638,12 +663,15 @@ class ModelWorker:
         )
         result: GenResult | None = None
         error: str | None = None
+        spent = 0.0
         try:
             if self._should_stop(req) and self._stop_reason != "preempted":
                 result = GenResult("", "interrupted")
             else:
                 self._stop_reason = ""
+                began = time.monotonic()
                 result = self._backend.generate(params, lambda: self._should_stop(req))
+                spent = time.monotonic() - began
         except Exception as exc:
             log.exception("generation failed for request %s (task %s)", req.id, req.task)
             error = f"{type(exc).__name__}: {exc}"
@@ -679,5 +707,8 @@ class ModelWorker:
                     self._finish_locked(req, CANCELLED, error="cancelled")
             else:
                 self._finish_locked(req, COMPLETED)
+                if not req.prefix_only:
+                    prev = self._service_s.get(req.task)
+                    self._service_s[req.task] = spent if prev is None else 0.7 * prev + 0.3 * spent
         if not requeued:
             self._deliver(req)

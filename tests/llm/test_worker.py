@@ -304,3 +304,26 @@ def test_server_llm_is_the_only_importer_of_llama_cpp() -> None:
         if p.is_file() and "llm" not in p.relative_to(root).parts[:2] and pattern.search(p.read_text("utf-8"))
     ]
     assert offenders == []
+
+
+async def test_busy_model_refuses_what_could_only_time_out() -> None:
+    """Regression (bench part 5): under overload every queued order waited out
+    its deadline and none was served. Past the deadline's worth of queued
+    work, submit says busy at once; what it admits can still finish."""
+    backend = FakeBackend(reply="a b c", delay=0.2, slow_delay=0.2)  # about 0.6 s per request
+    w = ModelWorker(fake_settings(max_queue=20), backend=backend)
+    w.start()
+    try:
+        await until(lambda: w.state == "ready")
+        first = w.submit("order", "s", "warm", timeout_s=5)
+        assert (await w.wait(first, 5))["status"] == "completed"  # type: ignore[index]
+        w.submit("order", "s", "SLOW", max_tokens=3)  # running: about 0.6 s
+        await until(lambda: w.status()["processing"] == 1)
+        admitted = [w.submit("order", "s", "o1", timeout_s=2.2), w.submit("order", "s", "o2", timeout_s=2.2)]
+        with pytest.raises(QueueFull, match="busy"):
+            w.submit("order", "s", "o3", timeout_s=2.2)  # 2.4 s of work ahead: could only time out
+        patient = w.submit("order", "s", "patient", timeout_s=30)  # has time to wait: admitted
+        results = [await w.wait(r, 10) for r in [*admitted, patient]]
+        assert [r["status"] for r in results if r] == ["completed"] * 3
+    finally:
+        w.close()
