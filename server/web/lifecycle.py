@@ -22,7 +22,8 @@ log = logging.getLogger("web")
 
 # Old language requests are forgotten every 600 ticks (30 s of game time).
 HOUSEKEEPING_TICKS = 600
-REQUEST_MAX_AGE_S = 300.0
+# Finished requests stay pollable (GET /api/nl/requests/{id}) this long.
+REQUEST_MAX_AGE_S = 120.0
 
 
 async def rooms_context(app: web.Application) -> AsyncIterator[None]:
