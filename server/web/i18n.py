@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..nl.lang import normalize_lang
 from ..protocol import LANGUAGES
 
 
@@ -9,11 +10,7 @@ def pick_language(explicit: str | None, accept_language: str | None) -> str:
     if explicit in LANGUAGES:
         return explicit  # type: ignore[return-value]
     for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh-TW"
-        if tag.startswith("fr"):
-            return "fr"
-        if tag.startswith("en"):
-            return "en"
+        lang = normalize_lang(part.split(";")[0])
+        if lang is not None:
+            return lang
     return "en"

@@ -50,3 +50,4 @@ def test_dockerfile_matches_the_space_contract() -> None:
     for line in (ROOT / "requirements.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             assert "==" in line, line
+

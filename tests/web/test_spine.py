@@ -269,3 +269,12 @@ async def test_shutdown_closes_clients_with_1001() -> None:
                 break
         assert ws.close_code == 1001
         await asyncio.wait_for(cleanup, 5)
+
+
+def test_page_language_follows_accept_language() -> None:
+    from server.web.i18n import pick_language
+
+    assert pick_language(None, "de-DE,fr-CA;q=0.8,en;q=0.5") == "fr"
+    assert pick_language(None, "zh-Hant-TW,zh;q=0.9") == "zh-TW"
+    assert pick_language("en", "fr") == "en"
+    assert pick_language("xx", None) == "en"
