@@ -136,7 +136,6 @@ class Seat:
     kind: str  # "human" | "ai" | "open"
     token: str = ""
     clients: int = 0
-    last_seen: float = 0.0
 
 
 class Room:
@@ -240,7 +239,6 @@ class Room:
         if client.player is not None:
             seat = self.seats[client.player]
             seat.clients = max(0, seat.clients - 1)
-            seat.last_seen = time.monotonic()
         if not self.clients:
             self.empty_since = time.monotonic()
 
@@ -410,6 +408,8 @@ class Room:
                 "tick_ms": {"p50": pct(d, 0.5), "p99": pct(d, 0.99), "max": pct(d, 1.0)},
                 "lateness_ms": {"p50": pct(late, 0.5), "p99": pct(late, 0.99), "max": pct(late, 1.0)},
                 "errors": self.errors, "bot_orders": self.bot_orders, "bot_refused": self.bot_refused,
+                "sent_bytes": sum(c.sent_bytes for c in self.clients),
+                "states_skipped": sum(c.skipped_states for c in self.clients),
                 "game_over": self.game.over, "winner": self.game.winner}
 
     async def close(self, code: int = 1001, reason: str = "room closed") -> None:
