@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import sys
@@ -181,11 +182,15 @@ async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float
                 await c.close()
     finally:
         srv.stop()
-    if probe and os.path.exists(probe):
-        import json
-
-        result["gc_pauses"] = json.loads(Path(probe).read_text())
+    result.update(_gc_pauses(probe))
     return result
+
+
+def _gc_pauses(probe: str | None) -> dict[str, Any]:
+    """The collector probe's summary, when the server ran under it."""
+    if probe and os.path.exists(probe):
+        return {"gc_pauses": json.loads(Path(probe).read_text())}
+    return {}
 
 
 async def part_tick(args: argparse.Namespace) -> dict[str, Any]:
@@ -466,10 +471,7 @@ async def spectators_once(n: int, seconds: float, warm_s: float, gc_probe: str |
                 await c.close()
     finally:
         srv.stop()
-    if probe and os.path.exists(probe):
-        import json
-
-        res["gc_pauses"] = json.loads(Path(probe).read_text())
+    res.update(_gc_pauses(probe))
     return res
 
 

@@ -338,11 +338,9 @@ class Room:
             stat = STAT_EVENTS.get(ev.get("kind", ""))
             if stat is not None and target in (0, 1):
                 self.tallies[target][stat] += 1
-            msg = {"type": "event", **{k: v for k, v in ev.items() if k != "player"}}
-            if "tick" not in msg:
-                msg["tick"] = game.tick
-            if target is not None:
-                msg["player"] = target
+            msg = {"type": "event", **ev}
+            if target is None:
+                msg.pop("player", None)
             data = protocol.encode(msg)
             for c in self.clients:
                 if target is None or c.player == target or c.player is None:
@@ -352,18 +350,13 @@ class Room:
     def _run_bot(self) -> None:
         bot = self.bot
         assert bot is not None
-        wants = getattr(bot, "wants_view", None)
-        if wants is not None and not wants(self.game.tick):
+        if not bot.wants_view(self.game.tick):  # it thinks every few ticks: no view otherwise
             return
-        view = self.game.view(bot.player)
-        for action in bot.decide(view, self.game.tick) or ():
+        for action in bot.decide(self.game.view(bot.player), self.game.tick) or ():
             result = self.game.apply(bot.player, action)
             self.bot_orders += 1
-            if not result.ok:
-                self.bot_refused += 1
-            feedback = getattr(bot, "feedback", None)
-            if feedback is not None:
-                feedback(action, result)
+            self.bot_refused += not result.ok
+            bot.feedback(action, result)
 
     def _publish(self) -> None:
         """One view, one full encoding and one delta per perspective, shared by

@@ -401,7 +401,7 @@ class ModelWorker:
                 log.error("model worker thread did not stop within 30 s")
         if thread is None:
             self._backend.unload()
-        self._cancel_all_pending("model worker closed")
+        self._end_all_pending(CANCELLED, "model worker closed")
         with self._cond:
             self._state = DISABLED
             if self._error is None:
@@ -499,19 +499,11 @@ class ModelWorker:
             if not lst:
                 del self._waiters[rid]
 
-    def _cancel_all_pending(self, why: str) -> None:
+    def _end_all_pending(self, status: str, why: str) -> None:
         with self._cond:
             victims = [r for r in self._requests.values() if r.status == PENDING]
             for r in victims:
-                self._finish_locked(r, CANCELLED, error=why)
-        for r in victims:
-            self._deliver(r)
-
-    def _fail_all_pending(self, why: str) -> None:
-        with self._cond:
-            victims = [r for r in self._requests.values() if r.status == PENDING]
-            for r in victims:
-                self._finish_locked(r, FAILED, error=why)
+                self._finish_locked(r, status, error=why)
         for r in victims:
             self._deliver(r)
 
@@ -553,7 +545,7 @@ class ModelWorker:
             with self._cond:
                 self._state = STATE_FAILED
                 self._error = "worker thread crashed"
-            self._fail_all_pending("model worker crashed")
+            self._end_all_pending(FAILED, "model worker crashed")
         finally:
             try:
                 self._backend.unload()
@@ -573,7 +565,7 @@ class ModelWorker:
             with self._cond:
                 self._state = STATE_FAILED
                 self._error = msg
-            self._fail_all_pending(f"model unavailable: {msg}")
+            self._end_all_pending(FAILED, f"model unavailable: {msg}")
             return False
         with self._cond:
             self._loads += 1

@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from .. import keys
+from ..llm import LLMSettings, ModelWorker
+from ..nl import Analyst, Translator
 from ..rooms import RoomManager
 from ..sim.rules import TICK_RATE
 from .nl_jobs import NLJobs
@@ -36,12 +38,15 @@ async def rooms_context(app: web.Application) -> AsyncIterator[None]:
     await app[keys.ROOMS].close_all(WSCloseCode.GOING_AWAY, "server shutting down")
 
 
+async def model_settled(worker: ModelWorker | None) -> None:
+    """Return once the model has finished loading (ready, failed or disabled)."""
+    while worker is not None and worker.state == "loading":
+        await asyncio.sleep(0.2)
+
+
 async def model_context(app: web.Application) -> AsyncIterator[None]:
     """The one model worker of the process, loaded in the background so the
     server answers at once; the translator and analyst sit on top of it."""
-    from ..llm import LLMSettings, ModelWorker
-    from ..nl import Analyst, Translator
-
     s = app[keys.SETTINGS]
     worker = ModelWorker(LLMSettings(
         backend=s.llm_backend,  # type: ignore[arg-type]  # Settings checks it is a backend name
@@ -59,8 +64,7 @@ async def model_context(app: web.Application) -> AsyncIterator[None]:
     async def warm_when_ready() -> None:
         # The first player should not pay for evaluating the ~800-token
         # translation prefix (7-8 s measured): evaluate it as soon as the model is up.
-        while worker.state == "loading":
-            await asyncio.sleep(0.2)
+        await model_settled(worker)
         translator.warm_up()
 
     warm_task = asyncio.get_running_loop().create_task(warm_when_ready(), name="model-warm-up")
@@ -87,9 +91,7 @@ async def gc_context(app: web.Application) -> AsyncIterator[None]:
         log.info("garbage collector: %d objects frozen (%s)", gc.get_freeze_count(), why)
 
     async def after_model() -> None:
-        worker = app[keys.WORKER]
-        while worker is not None and worker.state == "loading":
-            await asyncio.sleep(0.2)
+        await model_settled(app[keys.WORKER])
         freeze("model loaded")
 
     freeze("server started")
