@@ -146,3 +146,49 @@ DIRECTION_FRACTION = 1.0 / 3.0  # a direction target lies this fraction of the m
 
 DEFAULT_WIDTH = 64
 DEFAULT_HEIGHT = 48
+
+
+# --- the table on the wire ----------------------------------------------------
+def _unit_entry(u: UnitType) -> dict:
+    return {"cost": u.cost, "build_ticks": u.build_ticks, "hp": u.hp,
+            "speed": u.speed, "speed_tiles_per_s": round(u.speed * TICK_RATE, 6),
+            "range": u.range, "min_range": u.min_range, "damage": u.damage,
+            "cooldown_ticks": u.cooldown_ticks, "splash": u.splash, "sight": u.sight,
+            "produced_by": u.produced_by, "requires": [u.produced_by],
+            "air": u.air, "hits_air": u.hits_air, "hits_ground": u.hits_ground, "armed": u.armed}
+
+
+def _building_entry(b: BuildingType) -> dict:
+    return {"cost": b.cost, "build_ticks": b.build_ticks, "hp": b.hp, "power": b.power,
+            "w": b.w, "h": b.h, "size": [b.w, b.h], "requires": list(b.requires),
+            "produces": list(b.produces), "buildable": b.cost > 0, "sight": b.sight,
+            "range": b.range, "min_range": b.min_range, "damage": b.damage,
+            "cooldown_ticks": b.cooldown_ticks, "hits_air": b.hits_air, "hits_ground": b.hits_ground,
+            "armed": b.armed, "free_unit": b.free_unit}
+
+
+def rules_table() -> dict:
+    """The balance table as plain JSON data (PROTOCOL.md "Rules on the wire"); key names are stable,
+    listed in docs/SIMULATION.md. Built from the tables above on each call (a fresh, mutable copy)."""
+    return {
+        "version": 1,
+        "tick_rate": TICK_RATE,
+        "units": {name: _unit_entry(u) for name, u in UNITS.items()},
+        "buildings": {name: _building_entry(b) for name, b in BUILDINGS.items()},
+        "players": {"start_credits": START_CREDITS,
+                    "start_units": {utype: n for utype, n in START_UNITS}},
+        "construction": {"queue_max": QUEUE_MAX, "build_radius": BUILD_RADIUS, "sell_refund": SELL_REFUND,
+                         "site_start_hp": SITE_START_HP, "low_power_rate": LOW_POWER_RATE},
+        "economy": {"harvest_capacity": HARVEST_CAPACITY, "harvest_per_tick": HARVEST_RATE,
+                    "unload_per_tick": UNLOAD_RATE, "ore_per_tile": ORE_PER_TILE,
+                    "gems_per_tile": GEMS_PER_TILE, "ore_value": ORE_VALUE, "gems_value": GEMS_VALUE,
+                    "regrow_period_ticks": REGROW_PERIOD, "regrow_amount": REGROW_AMOUNT,
+                    "harvester_flee_ticks": HARVESTER_FLEE_TICKS},
+        "superweapon": {"charge_ticks": SUPERWEAPON_CHARGE_TICKS, "radius": SUPERWEAPON_RADIUS,
+                        "unit_damage": SUPERWEAPON_UNIT_DAMAGE,
+                        "building_damage": SUPERWEAPON_UNIT_DAMAGE * SUPERWEAPON_BUILDING_FACTOR,
+                        "building_factor": SUPERWEAPON_BUILDING_FACTOR},
+        "combat": {"building_sight": BUILDING_SIGHT, "defend_radius": DEFEND_RADIUS, "leash": LEASH,
+                   "under_attack_interval_ticks": UNDER_ATTACK_INTERVAL},
+        "map": {"default_width": DEFAULT_WIDTH, "default_height": DEFAULT_HEIGHT},
+    }

@@ -75,3 +75,27 @@ def test_start_position():
         us = sorted(u.type for u in g.units.values() if u.owner == p)
         assert us == ["harvester", "infantry", "infantry"]
     assert g._hq(0).x < 10 and g._hq(1).x > 50
+
+
+def test_rules_table_is_json_and_matches_the_engine_tables():
+    import json
+
+    from server.sim import rules as RR
+    table = json.loads(json.dumps(RR.rules_table()))
+    assert table["tick_rate"] == RR.TICK_RATE
+    assert set(table["units"]) == set(RR.UNITS) and set(table["buildings"]) == set(RR.BUILDINGS)
+    for name, u in RR.UNITS.items():
+        e = table["units"][name]
+        assert (e["cost"], e["build_ticks"], e["hp"], e["range"], e["damage"]) == (
+            u.cost, u.build_ticks, u.hp, u.range, u.damage)
+        assert e["speed"] == u.speed and e["requires"] == [u.produced_by]
+    for name, b in RR.BUILDINGS.items():
+        e = table["buildings"][name]
+        assert (e["cost"], e["build_ticks"], e["hp"], e["power"], e["requires"]) == (
+            b.cost, b.build_ticks, b.hp, b.power, list(b.requires))
+    assert table["economy"]["harvest_capacity"] == RR.HARVEST_CAPACITY
+    assert table["superweapon"]["charge_ticks"] == RR.SUPERWEAPON_CHARGE_TICKS
+    # a fresh copy each call: a caller editing its copy changes nothing for the next one
+    table2 = RR.rules_table()
+    table2["units"]["tank"]["cost"] = 1
+    assert RR.rules_table()["units"]["tank"]["cost"] == RR.UNITS["tank"].cost
