@@ -18,6 +18,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from server.sim import Game  # noqa: E402
+from server.sim.placement import auto_place  # noqa: E402
+from server.sim.production import spawn_near, update_power  # noqa: E402
 
 ARMY = (("infantry", 34), ("tank", 18), ("artillery", 8), ("helicopter", 6), ("harvester", 5))
 BASE = ("power_plant", "power_plant", "power_plant", "barracks", "refinery", "refinery", "war_factory",
@@ -33,14 +35,14 @@ def setup(seed: int) -> Game:
         saved = pl.explored
         pl.explored = full
         for bt in BASE:
-            spot = g._auto_place(p, bt)
+            spot = auto_place(g.world, p, bt)
             if spot is not None:
                 g.add_building(p, bt, spot[0], spot[1], built=True)
         pl.explored = saved
         pl.credits = 20000
     for p in (0, 1):
         reinforce(g, p)
-    g._update_power()
+    update_power(g.world)
     return g
 
 
@@ -49,12 +51,12 @@ def reinforce(g: Game, p: int) -> None:
     for u in g.units.values():
         if u.owner == p and u.alive:
             have[u.type] = have.get(u.type, 0) + 1
-    hq = g._hq(p) or next((b for b in g.buildings.values() if b.owner == p), None)
+    hq = g.world.hq(p) or next((b for b in g.buildings.values() if b.owner == p), None)
     if hq is None:
         return
     for utype, n in ARMY:
         for _ in range(n - have.get(utype, 0)):
-            g._spawn_near(p, utype, hq)
+            spawn_near(g.world, p, utype, hq)
 
 
 def orders(g: Game, k: int) -> None:

@@ -1,7 +1,17 @@
 """Live state: small mutable objects per unit, building and player (rules stay in rules.py)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .rules import BuildingType, UnitType
+
+
+@dataclass(slots=True)
+class QueueItem:
+    """One entry of a production queue: a unit type being trained."""
+    item: str                     # unit type
+    progress: float = 0.0         # ticks of training done (slower when power is low)
+    paid: bool = False            # its cost is charged when training starts, refunded if cancelled
 
 
 class Unit:
@@ -59,7 +69,7 @@ class Building:
         self.alive = True
         self.built = built
         self.progress = 0.0           # construction ticks done
-        self.queue: list[list] = []   # production: [unit_type, progress_ticks, paid]
+        self.queue: list[QueueItem] = []  # production, first item in training
         self.cd = 0.0
         self.target: int | None = None
 

@@ -1,6 +1,7 @@
 """Construction, prerequisites, placement, power, selling."""
 from server.sim import Game
 from server.sim import rules as R
+from server.sim.combat import damage
 
 from .util import grass, make, run
 
@@ -124,10 +125,10 @@ def test_selling_and_cancelling_sites():
     r = g.apply(0, {"action": "sell", "building": pp.id})
     assert r.ok and r.info["refund"] == 150 and g.players[0].credits == 5150
     assert pp.id not in g.buildings and not g.grid.blocked[2 * 30 + 7]
-    hq = g._hq(0)
+    hq = g.world.hq(0)
     r = g.apply(0, {"action": "sell", "building": hq.id})
     assert not r.ok and r.info["code"] == "cannot_sell"
-    r = g.apply(0, {"action": "sell", "building": g._hq(1).id})
+    r = g.apply(0, {"action": "sell", "building": g.world.hq(1).id})
     assert not r.ok and r.info["code"] == "not_owner"
     site = g.apply(0, {"action": "build_building", "building_type": "power_plant"}).info["building"]
     assert g.players[0].credits == 4850
@@ -148,7 +149,7 @@ def test_refinery_comes_with_a_free_harvester():
 def test_destroyed_building_frees_its_tiles_and_reports():
     g = base()
     pp = g.add_building(0, "power_plant", 7, 2)
-    g._damage(pp, 10_000, None, 1)
+    damage(g.world, pp, 10_000, None, 1)
     ev = run(g, 1)
     assert pp.id not in g.buildings and not g.grid.blocked[2 * 30 + 7]
     assert any(e["kind"] == "building_lost" and e["player"] == 0 for e in ev)

@@ -1,5 +1,6 @@
 """Pathfinding, formations, chokepoints, helicopters, targets."""
 from server.sim import Game
+from server.sim.production import spawn_near
 
 from .util import grass, in_water_or_building, make, run
 
@@ -93,7 +94,7 @@ def test_direction_and_place_targets():
     r = g.apply(0, {"action": "move", "units": {"type": "infantry"}, "target": {"place": "ore"}})
     assert r.ok and g.terrain[int(r.info["y"]) * 64 + int(r.info["x"])] in "o*"
     r = g.apply(0, {"action": "move", "units": {"type": "infantry"}, "target": {"place": "home"}})
-    assert r.ok and abs(r.info["x"] - g._hq(0).cx) < 0.01
+    assert r.ok and abs(r.info["x"] - g.world.hq(0).cx) < 0.01
     r = g.apply(0, {"action": "attack", "units": {"type": "infantry"}, "target": {"place": "nearest_enemy"}})
     assert not r.ok and r.info["code"] == "no_target"
     r = g.apply(0, {"action": "move", "units": {"type": "infantry"}, "target": {"x": 64, "y": 3}})
@@ -120,8 +121,8 @@ def test_group_order_does_not_stall_a_tick():
     """A big group order is paid for over several ticks (shared, budgeted search)."""
     import time
     g = Game(seed=2)
-    hq = g._hq(0)
-    ids = [g._spawn_near(0, "tank", hq).id for _ in range(40)]
+    hq = g.world.hq(0)
+    ids = [spawn_near(g.world, 0, "tank", hq).id for _ in range(40)]
     g.apply(0, {"action": "move", "units": {"ids": ids}, "target": {"place": "enemy_base"}})
     worst = 0.0
     for _ in range(60):
@@ -162,8 +163,8 @@ def test_idle_units_stacked_on_one_spot_spread_out():
 def test_new_order_while_waiting_for_a_shared_search():
     """Regression: a unit stopped while waiting for its group's search stayed 'pending' for ever."""
     g = Game(seed=1)
-    hq = g._hq(0)
-    ids = [g._spawn_near(0, "tank", hq).id for _ in range(6)]
+    hq = g.world.hq(0)
+    ids = [spawn_near(g.world, 0, "tank", hq).id for _ in range(6)]
     assert g.apply(0, {"action": "move", "units": {"ids": ids}, "target": {"place": "enemy_base"}}).ok
     assert any(g.units[i].field >= 0 for i in ids)
     assert g.apply(0, {"action": "stop", "units": {"ids": ids}}).ok

@@ -68,7 +68,7 @@ def invariants(g):
     assert not in_water_or_building(g)
     for u in g.units.values():
         if u.pending:  # a unit waiting for a path is always somewhere it will get one
-            assert (u.queued and u.field < 0) or u.id in g._field_wait.get(u.field, ()), (u.id, u.field)
+            assert (u.queued and u.field < 0) or u.id in g.world.field_wait.get(u.field, ()), (u.id, u.field)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

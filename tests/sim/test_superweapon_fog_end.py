@@ -3,6 +3,7 @@ import base64
 
 from server.sim import Game
 from server.sim import rules as R
+from server.sim.combat import damage
 
 from .util import grass, make, run
 
@@ -46,7 +47,7 @@ def test_a_full_charge_without_hq_is_not_shown_ready():
     g.add_building(1, "hq", 26, 16)
     g.players[0].charge = R.SUPERWEAPON_CHARGE_TICKS
     assert g.view(0)["player"]["superweapon"]["ready"] is True
-    g._damage(hq, 100_000, None, 1)
+    damage(g.world, hq, 100_000, None, 1)
     run(g, 1)
     assert g.view(0)["player"]["superweapon"] == {"charge": 1.0, "ready": False}
     r = g.apply(0, {"action": "launch_superweapon", "target": {"x": 3, "y": 3}})
@@ -66,7 +67,7 @@ def test_fog_of_war_and_view_format():
     n = g.w * g.h
     exp = bits(v0["explored"], n)
     vis = bits(v0["visible"], n)
-    hq = g._hq(0)
+    hq = g.world.hq(0)
     assert exp[int(hq.cy) * g.w + int(hq.cx)] == 1 and exp[n - 1] == 0
     assert vis == exp
     spec = g.view(None)
@@ -74,7 +75,7 @@ def test_fog_of_war_and_view_format():
     assert {u["owner"] for u in spec["units"]} == {0, 1}
     assert all(bits(spec["explored"], n))
     # an enemy building seen once is remembered as stale; enemy units are not
-    enemy_hq = g._hq(1)
+    enemy_hq = g.world.hq(1)
     scout = g.add_unit(0, "helicopter", enemy_hq.cx - 3, enemy_hq.cy - 3)
     run(g, 5)
     v = g.view(0)
@@ -93,10 +94,10 @@ def test_game_over_and_step_is_a_noop_after():
     g.add_building(0, "hq", 1, 1)
     hq1 = g.add_building(1, "hq", 16, 8)
     pp1 = g.add_building(1, "power_plant", 12, 8)
-    g._damage(hq1, 10_000, None, 0)
+    damage(g.world, hq1, 10_000, None, 0)
     ev = run(g, 1)
     assert not g.over
-    g._damage(pp1, 10_000, None, 0)
+    damage(g.world, pp1, 10_000, None, 0)
     ev = run(g, 1)
     assert g.over and g.winner == 0
     assert [e for e in ev if e["kind"] == "game_over"] == [{"kind": "game_over", "tick": 1, "player": None, "winner": 0}]

@@ -1,0 +1,181 @@
+"""Movement: orders' formations (group slots), walking along paths, arriving, and un-stacking idle units."""
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+from .pathing import request_path, wait_field
+from .spatial import units_near
+
+if TYPE_CHECKING:
+    from .entities import Unit
+    from .world import World
+
+
+def clear(w: World, u: Unit) -> None:
+    """Forget the unit's current order state (targets, path, pending search, claimed ore tile)."""
+    u.target = u.focus = None
+    u.dest = None
+    u.amove = False
+    u.path = []
+    u.path_goal = None
+    u.field = -1
+    u.pending = False
+    if u.hv_tile >= 0:
+        w.claims.pop(u.hv_tile, None)
+        u.hv_tile = -1
+
+
+def send_group(w: World, units: list[Unit], point: tuple[float, float], order: str) -> None:
+    """Spread a group into a formation around ``point`` and send each unit to its slot."""
+    ground = [u for u in units if not u.rule.air]
+    air = [u for u in units if u.rule.air]
+    for group, is_air in ((ground, False), (air, True)):
+        if not group:
+            continue
+        slots = formation_slots(w, point, len(group), is_air, group[0])
+        left = list(group)
+        for sx, sy in slots:
+            if not left:
+                break
+            k = min(range(len(left)), key=lambda k: ((left[k].x - sx) ** 2 + (left[k].y - sy) ** 2, left[k].id))
+            u = left.pop(k)
+            clear(w, u)
+            u.order = order
+            u.dest = (sx, sy)
+            u.guard = (sx, sy)
+            u.amove = order == "attack"
+            if u.type == "harvester" and order != "move":
+                u.order = "move"
+            if is_air or len(group) < 3:
+                request_path(w, u, (sx, sy), force=True)
+            else:
+                wait_field(w, u, (sx, sy), w.tile_of(point))
+
+
+def formation_slots(w: World, point: tuple[float, float], n: int, air: bool, sample: Unit
+                    ) -> list[tuple[float, float]]:
+    """``n`` tile centres around ``point`` (reachable from ``sample`` for ground units), nearest first."""
+    W, H = w.w, w.h
+    gx = min(W - 1, max(0, int(point[0])))
+    gy = min(H - 1, max(0, int(point[1])))
+    g = gy * W + gx
+    if not air:
+        if w.grid_dirty:
+            w.relabel()
+        st = int(sample.y) * W + int(sample.x)
+        if 0 <= st < w.npix and not w.grid.blocked[st]:
+            r = w.grid.nearest_reachable(st, g)
+            if r is not None:
+                g = r
+        blocked = w.grid.blocked
+        ok = (lambda j: not blocked[j])
+    else:
+        ok = (lambda j: True)
+    if n == 1:
+        if g % W == gx and g // W == gy:
+            return [point]
+        return [(g % W + 0.5, g // W + 0.5)]
+    out = [g]
+    seen = {g}
+    dq = deque([g])
+    while dq and len(out) < n:
+        i = dq.popleft()
+        x, y = i % W, i // W
+        for nx, ny in ((x + 1, y), (x, y + 1), (x - 1, y), (x, y - 1)):
+            if 0 <= nx < W and 0 <= ny < H:
+                j = ny * W + nx
+                if j not in seen and ok(j):
+                    seen.add(j)
+                    dq.append(j)
+                    out.append(j)
+    while len(out) < n:
+        out.append(g)
+    return [(j % W + 0.5, j // W + 0.5) for j in out[:n]]
+
+
+def arrive(u: Unit) -> None:
+    """A unit whose walk is over: a move/attack ends (idle), defend stays; its post is where it stands."""
+    if u.order in ("move", "attack", "defend") and not u.path and not u.pending:
+        if u.order != "defend":
+            u.order = "idle"
+        u.guard = (u.x, u.y)
+
+
+def move(w: World, u: Unit) -> None:
+    """Advance a unit along its path by its speed (re-asking for a path if a building now blocks it)."""
+    step = u.rule.speed
+    W = w.w
+    blocked = w.grid.blocked
+    air = u.rule.air
+    while step > 1e-9 and u.path:
+        tx, ty = u.path[0]
+        dx, dy = tx - u.x, ty - u.y
+        d = math.hypot(dx, dy)
+        if d <= step:
+            nx, ny = tx, ty
+        else:
+            nx, ny = u.x + dx / d * step, u.y + dy / d * step
+        if not air:
+            i = int(ny) * W + int(nx)
+            if blocked[i]:
+                # something was built on the way: find another way
+                u.path = []
+                goal = u.path_goal
+                if goal is not None:
+                    u.stuck += 1
+                    if u.stuck < 20:
+                        request_path(w, u, goal, force=True)
+                return
+        u.x, u.y = nx, ny
+        if d <= step:
+            step -= d
+            u.path.pop(0)
+            if not air and len(u.path) > 1 and w.grid.segment_clear(u.x, u.y, *u.path[1]):
+                u.path.pop(0)
+        else:
+            step = 0
+    u.stuck = 0
+
+
+def separate(w: World) -> None:
+    """Idle ground units stacked on one spot step to a free tile next to it (no clumps)."""
+    W, H = w.w, w.h
+    blocked = w.grid.blocked
+    # tiles that moving units are heading for are taken already
+    reserved = set()
+    for v in w.units.values():
+        if v.alive and not v.rule.air:
+            if v.path:
+                reserved.add(w.tile_of(v.path[-1]))
+            elif v.pending and v.path_goal is not None:
+                reserved.add(w.tile_of(v.path_goal))
+    for u in w.units.values():
+        if (not u.alive or u.rule.air or u.path or u.pending or u.target is not None
+                or u.order not in ("idle", "defend")):
+            continue
+        crowd = False
+        for v in units_near(w, u.x, u.y, 0.5):
+            if (v is not u and v.alive and not v.rule.air and not v.path and not v.pending
+                    and abs(v.x - u.x) < 0.4 and abs(v.y - u.y) < 0.4):
+                crowd = True
+                break
+        if not crowd:
+            continue
+        cx, cy = int(u.x), int(u.y)
+        for dx, dy in ((0, 0), (1, 0), (0, 1), (-1, 0), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+            x, y = cx + dx, cy + dy
+            if not (0 <= x < W and 0 <= y < H) or blocked[y * W + x] or y * W + x in reserved:
+                continue
+            px, py = x + 0.5, y + 0.5
+            if all(v is u or not v.alive or v.rule.air or abs(v.x - px) >= 0.4 or abs(v.y - py) >= 0.4
+                   for v in units_near(w, px, py, 0.5)):
+                if w.grid.segment_clear(u.x, u.y, px, py):
+                    reserved.add(y * W + x)
+                    u.path = [(px, py)]
+                    u.path_goal = (px, py)
+                    u.guard = (px, py)
+                    if u.order == "defend":
+                        u.dest = (px, py)
+                break
