@@ -112,7 +112,7 @@ def test_turret_fires_at_units_and_helicopters():
 
 def test_defend_base_goes_home_and_engages_near_the_base():
     g = field(40, 30)
-    hq = g._hq(0)
+    hq = g.world.hq(0)
     ids = [g.add_unit(0, "tank", 30.5 + k, 20.5).id for k in range(3)]
     r = g.apply(0, {"action": "defend_base", "units": {"ids": ids}})
     assert r.ok

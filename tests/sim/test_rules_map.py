@@ -63,7 +63,7 @@ def test_map_is_seeded_symmetric_and_connected():
 def test_map_size_is_a_parameter():
     g = Game(seed=5, width=40, height=30)
     assert g.map_info()["width"] == 40 and len(g.map_info()["tiles"]) == 1200
-    assert g._hq(1).x > 30
+    assert g.world.hq(1).x > 30
 
 
 def test_start_position():
@@ -74,7 +74,7 @@ def test_start_position():
         assert [b.type for b in bs] == ["hq"]
         us = sorted(u.type for u in g.units.values() if u.owner == p)
         assert us == ["harvester", "infantry", "infantry"]
-    assert g._hq(0).x < 10 and g._hq(1).x > 50
+    assert g.world.hq(0).x < 10 and g.world.hq(1).x > 50
 
 
 def test_rules_table_is_json_and_matches_the_engine_tables():
