@@ -3,7 +3,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.sim import Game
+from server.sim import Game, OrderResult
 from server.sim.orders import BUILDING_TYPES, DIRECTIONS, PLACES, UNIT_TYPES
 
 from .util import in_water_or_building
@@ -46,10 +46,18 @@ def play(seed, orders, check=None):
             g.step()
             if check:
                 check(g)
+        before, logged = g.state_hash(), len(g.order_log)
         v = g.validate(player, a)
-        r = g.apply(player, a)
-        assert isinstance(r.ok, bool) and v.ok == r.ok
-        assert r.ok or (r.error and r.info and r.info.get("code"))
+        assert isinstance(v, OrderResult) and g.state_hash() == before  # validate changes nothing
+        r = g.apply(player, a)  # the gate never raises, whatever it is sent
+        assert isinstance(r, OrderResult) and isinstance(r.ok, bool) and v.ok == r.ok
+        if r.ok:
+            assert r.info["code"] == "ok" and len(g.order_log) == logged + 1
+            assert g.order_log[-1][:2] == (g.tick, player)
+        else:
+            # a refusal says why, in words and as the same stable code validate gave, and changes nothing
+            assert r.error and r.info["code"] == v.info["code"] != "internal"
+            assert g.state_hash() == before and len(g.order_log) == logged
     for _ in range(60):
         g.step()
         if check:
@@ -111,8 +119,10 @@ def test_replay_from_order_log_gives_the_same_hash():
     }
     for t in range(1200):
         for p, a in script.get(t, []):
-            assert g.apply(p, a).ok or True
+            r = g.apply(p, a)
+            assert r.ok, (t, p, a, r)  # every order of this script is allowed when it is sent
         g.step()
+    assert len(g.order_log) == sum(len(v) for v in script.values())
     h = g.replay(7, 64, 48, g.order_log, 1200)
     assert h.state_hash() == g.state_hash()
     assert h.order_log == g.order_log
