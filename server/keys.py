@@ -8,6 +8,7 @@ import weakref
 from aiohttp import web
 
 from .llm import ModelWorker
+from .mcp.service import SeatService
 from .metrics import Metrics
 from .nl import Analyst, Translator
 from .rooms import RoomManager
@@ -24,3 +25,4 @@ ANALYST = web.AppKey("analyst", Analyst)
 NL_JOBS = web.AppKey("nl_jobs", NLJobs)
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
 CONNECTIONS = web.AppKey("connections", ConnectionTracker)
+SEATS = web.AppKey("seats", SeatService)

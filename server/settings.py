@@ -76,6 +76,15 @@ class Settings:
     space_host: str = setting("SPACE_HOST", "", "Set by HuggingFace Spaces: the public host name of the Space.")
     admin_token: str = setting("ADMIN_TOKEN", "", "Token for operator routes (/api/admin/*); empty disables them.")
 
+    # Agents and scripts (HTTP seats, MCP)
+    agent_grace_s: float = setting(
+        "AGENT_GRACE_S", 60.0, "An agent seat with no call for this long is handed back to the computer.")
+    agent_rate: float = setting("AGENT_RATE", 10.0, "Calls per second one seat token may make (HTTP seats, MCP tools).")
+    agent_burst: int = setting("AGENT_BURST", 30, "Calls one seat token may make in a burst.")
+    agent_session_idle_s: float = setting(
+        "AGENT_SESSION_IDLE_S", 600.0, "An MCP session with no request for this long is closed.")
+    agent_max_sessions: int = setting("AGENT_MAX_SESSIONS", 200, "Most MCP sessions open at once.")
+
     def __post_init__(self) -> None:
         if self.llm_backend not in LLM_BACKENDS:
             raise ValueError(f"LLM_BACKEND must be one of {', '.join(LLM_BACKENDS)}, not {self.llm_backend!r}")

@@ -16,6 +16,7 @@ from .. import keys
 from ..metrics import Metrics
 from ..settings import Settings
 from .clients import ConnectionTracker
+from .headers import setup_security_headers
 from .lifecycle import (
     analysis_context,
     close_sockets,
@@ -24,7 +25,9 @@ from .lifecycle import (
     model_context,
     rooms_context,
 )
+from .openapi import setup_openapi
 from .routes import setup_routes
+from .seats_api import setup_seats
 
 log = logging.getLogger("web")
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,11 +68,14 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[keys.CONNECTIONS] = ConnectionTracker(settings.max_conn_per_ip)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(ROOT / "templates")), autoescape=True)
     setup_routes(app, str(ROOT / "static"))
+    setup_security_headers(app)
+    setup_openapi(app)
     app.cleanup_ctx.append(rooms_context)
     app.cleanup_ctx.append(model_context)
     app.cleanup_ctx.append(housekeeping_context)
     app.cleanup_ctx.append(analysis_context)
     app.cleanup_ctx.append(gc_context)
+    setup_seats(app)  # its context needs the rooms and the model's
     app.on_shutdown.append(close_sockets)
     app.on_response_prepare.append(static_revalidate)
     return app
