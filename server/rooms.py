@@ -7,7 +7,10 @@ client has its own sender task fed through a latest-state slot and a bounded
 control queue, so a slow client can never slow the tick or the others.
 
 The room knows nothing about HTTP or WebSockets: a client is anything with
-async `send(bytes)` and `close(code, reason)` (see `Transport`).
+async `send(bytes)` and `close(code, reason)` (see `Transport`). The web layer
+uses the Room API (`RoomAPI` below: `tick`, `game_over`, `view_for`,
+`authorise`, `seat_kind`, `seated_languages`, `submit`, `submit_many`,
+`broadcast`) and never reaches into `room.game` or `room.seats`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any, Protocol
 
 from . import protocol
 from .ai import Opponent
-from .sim import Game
+from .sim import Game, OrderResult
 from .sim.rules import TICK_RATE
 
 log = logging.getLogger("room")
@@ -41,6 +44,44 @@ STAT_EVENTS = {"unit_ready": "units_built", "building_done": "buildings_built",
 class Transport(Protocol):
     async def send(self, data: bytes) -> None: ...
     async def close(self, code: int, reason: str) -> None: ...
+
+
+class Bot(Protocol):
+    """The room <-> computer opponent boundary (server.ai.Opponent implements it)."""
+
+    player: int
+
+    def wants_view(self, tick: int) -> bool:
+        """Whether it thinks at this tick (no view is built otherwise)."""
+        ...
+
+    def decide(self, view: dict[str, Any], tick: int) -> list[dict[str, Any]]: ...
+
+    def feedback(self, action: dict[str, Any], result: OrderResult) -> None:
+        """The gate's answer to one of its actions."""
+        ...
+
+
+class RoomAPI(Protocol):
+    """The web <-> room boundary: everything outside rooms.py may use of a room."""
+
+    id: str
+    difficulty: str
+    map_info: dict[str, Any]
+    closed: bool
+
+    @property
+    def tick(self) -> int: ...
+    @property
+    def game_over(self) -> bool: ...
+    def view_for(self, player: int | None) -> dict[str, Any]: ...
+    def seat_kind(self, player: int) -> str: ...
+    def seat_token(self, player: int) -> str | None: ...
+    def authorise(self, player: int, token: object) -> bool: ...
+    def seated_languages(self, player: int) -> set[str]: ...
+    def submit(self, player: int, action: Any, on_result: Callable[[OrderResult], None] | None = None) -> None: ...
+    def submit_many(self, player: int, actions: list[Any]) -> Awaitable[list[OrderResult]]: ...
+    def broadcast(self, message: dict[str, Any], player: int | None | str = "all") -> None: ...
 
 
 class RoomFull(Exception):
@@ -128,7 +169,7 @@ class Client:
 class Order:
     player: int
     action: Any
-    on_result: Callable[[Any], None] | None = None
+    on_result: Callable[[OrderResult], None] | None = None
 
 
 @dataclass
@@ -159,7 +200,7 @@ class Room:
         self.difficulty = difficulty
         self.game = Game(seed=seed, width=width, height=height)
         self.map_info = self.game.map_info()
-        self.bot: Opponent | None = Opponent(player=1, difficulty=difficulty, seed=seed, map_info=self.map_info)
+        self.bot: Bot | None = Opponent(player=1, difficulty=difficulty, seed=seed, map_info=self.map_info)
         self.seats = [Seat("open"), Seat("ai")]
         self.clients: set[Client] = set()
         self.orders: deque[Order] = deque()
@@ -182,6 +223,48 @@ class Room:
         # When each seat last asked the model for an analysis (the web layer rate-limits with it).
         self.last_model_analysis: dict[int | None, float] = {}
 
+    # --- the Room API (what the web layer may use) ----------------------------
+
+    @property
+    def tick(self) -> int:
+        """Ticks stepped so far."""
+        return self.game.tick
+
+    @property
+    def game_over(self) -> bool:
+        return self.game.over
+
+    @property
+    def winner(self) -> int | None:
+        return self.game.winner
+
+    def view_for(self, player: int | None) -> dict[str, Any]:
+        """What `player` may see now (None: the spectators' view), the `state` body of WIRE.md."""
+        return self.game.view(player)
+
+    def seat_kind(self, player: int) -> str:
+        """"human", "ai" or "open" (nobody yet)."""
+        return self.seats[player].kind
+
+    def seat_token(self, player: int) -> str | None:
+        """The token that holds a human seat (None for the computer's or an open seat)."""
+        seat = self.seats[player]
+        return seat.token if seat.kind == "human" else None
+
+    def authorise(self, player: int, token: object) -> bool:
+        """Whether `token` holds `player`'s seat: the one token check of the
+        server, in constant time, True only for a human seat."""
+        if player not in (0, 1) or not isinstance(token, str) or not token:
+            return False
+        seat = self.seats[player]
+        # compare_digest runs even for a seat without a token, so timing says nothing.
+        same = secrets.compare_digest(seat.token.encode(), token.encode())
+        return same and seat.kind == "human"
+
+    def seated_languages(self, player: int) -> set[str]:
+        """The languages of the clients connected as `player`."""
+        return {c.lang for c in self.clients if c.player == player and not c.closed}
+
     # --- seats and clients ---------------------------------------------------
 
     def seat_for(self, want: str, token: str | None) -> int | None:
@@ -192,8 +275,8 @@ class Room:
         if want == "spectator":
             return None
         if token:
-            for i, seat in enumerate(self.seats):
-                if seat.kind == "human" and secrets.compare_digest(seat.token, token):
+            for i in range(len(self.seats)):
+                if self.authorise(i, token):
                     return i
         if self.seats[0].kind == "open":
             return 0
@@ -262,22 +345,23 @@ class Room:
 
     # --- orders --------------------------------------------------------------
 
-    def submit(self, player: int, action: Any, on_result: Callable[[Any], None] | None = None) -> None:
+    def submit(self, player: int, action: Any,
+               on_result: Callable[[OrderResult], None] | None = None) -> None:
         """Queue an order; it is applied at the next tick and `on_result`
         gets the gate's OrderResult."""
         self.orders.append(Order(player, action, on_result))
 
-    def submit_many(self, player: int, actions: list[Any]) -> Awaitable[list[Any]]:
+    def submit_many(self, player: int, actions: list[Any]) -> Awaitable[list[OrderResult]]:
         """Queue several orders; the future resolves with their results after the tick."""
-        fut: asyncio.Future[list[Any]] = asyncio.get_running_loop().create_future()
-        results: list[Any] = [None] * len(actions)
+        fut: asyncio.Future[list[OrderResult]] = asyncio.get_running_loop().create_future()
+        results: list[OrderResult] = [OrderResult(False, "not applied")] * len(actions)
         left = [len(actions)]
         if not actions:
             fut.set_result([])
             return fut
 
-        def collect(i: int) -> Callable[[Any], None]:
-            def done(result: Any) -> None:
+        def collect(i: int) -> Callable[[OrderResult], None]:
+            def done(result: OrderResult) -> None:
                 results[i] = result
                 left[0] -= 1
                 if left[0] == 0 and not fut.done():
@@ -483,3 +567,7 @@ class RoomManager:
 
     def client_count(self) -> int:
         return sum(len(r.clients) for r in self.rooms.values())
+
+
+def _room_implements_room_api(room: Room) -> RoomAPI:
+    return room  # mypy checks here that Room keeps the declared API

@@ -138,10 +138,10 @@ async def analysis_context(app: web.Application) -> AsyncIterator[None]:
         while True:
             await asyncio.sleep(interval)
             for room in list(app[keys.ROOMS].rooms.values()):
-                if room.game.over:
+                if room.game_over:
                     continue
                 for player in (0, 1):
-                    langs = {c.lang for c in room.clients if c.player == player}
+                    langs = room.seated_languages(player)
                     for lang in langs:
                         try:
                             request_analysis(app, room, player, lang)

@@ -17,7 +17,7 @@ from aiohttp import web
 from .. import keys, protocol
 from ..llm import QueueFull
 from ..nl import examples as nl_examples
-from ..rooms import DIFFICULTIES, RoomFull
+from ..rooms import DIFFICULTIES, Room, RoomFull
 from .clients import client_address
 from .i18n import pick_language
 from .ws import ws_handler
@@ -151,21 +151,20 @@ async def translate(request: web.Request) -> web.Response:
     return json_response({"request_id": job.request_id, "status": current.get("status", "pending")}, status=202)
 
 
-def _seat_from_token(room: Any, body: dict[str, Any]) -> tuple[int | None, str | None]:
+def _seat_from_token(room: Room, body: dict[str, Any]) -> tuple[int | None, str | None]:
     """A request that acts in a room acts for the seat whose token it holds
     (the `token` of the welcome message): nobody can order another player's
     units by naming a room and a player number."""
-    token = body.get("token")
     player = body.get("player", 0)
     if isinstance(player, bool) or player not in (0, 1):
         return None, "'player' must be 0 or 1"
-    seat = room.seats[player]
-    if seat.kind == "ai":
+    kind = room.seat_kind(player)
+    if kind == "ai":
         return None, "that player is the computer"
-    if seat.kind == "human" and not (isinstance(token, str) and secrets.compare_digest(seat.token, token)):
-        return None, "acting in a room needs that seat's 'token' (from the welcome message)"
-    if seat.kind == "open":
+    if kind == "open":
         return None, "nobody is seated as that player yet"
+    if not room.authorise(player, body.get("token")):
+        return None, "acting in a room needs that seat's 'token' (from the welcome message)"
     return player, None
 
 

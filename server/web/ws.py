@@ -154,7 +154,7 @@ class Session:
         client, ref = self.client, msg.ref
 
         def on_result(result: Any) -> None:
-            answer = {"type": "command_result", **result_dict(result), "tick": self.room.game.tick}
+            answer = {"type": "command_result", **result_dict(result), "tick": self.room.tick}
             if ref is not None:
                 answer["ref"] = ref
             client.push(protocol.encode(answer))
@@ -176,10 +176,7 @@ class Session:
             result = {"type": "nl_result", **final}
             if msg.ref is not None:
                 result["ref"] = msg.ref
-            data = protocol.encode(result)
-            for c in room.clients:  # everyone seated as this player sees the outcome
-                if c.player == player:
-                    c.push(data)
+            room.broadcast(result, player=player)  # everyone seated as this player sees the outcome
 
         try:
             job = jobs.submit(msg.body["text"], msg.body["lang"], room, player, deliver)
@@ -220,7 +217,7 @@ def request_analysis(app: web.Application, room: Room, player: int | None, lang:
                      only: Client | None = None) -> None:
     """Heuristic analysis at once, then the model's when it is ready. Sent to
     `only` or else to every client seated as `player`."""
-    view = room.game.view(player)
+    view = room.view_for(player)
 
     def send(message: dict[str, Any]) -> None:
         data = protocol.encode(message)
@@ -229,7 +226,7 @@ def request_analysis(app: web.Application, room: Room, player: int | None, lang:
             c.push(data)
 
     send({"type": "analysis", "source": "heuristic", "text": heuristic_analysis(view, lang), "lang": lang,
-          "tick": room.game.tick})
+          "tick": room.tick})
     analyst = app[keys.ANALYST]
     now = time.monotonic()
     if analyst is None or now - room.last_model_analysis.get(player, -1e9) < app[keys.SETTINGS].analysis_min_interval_s:
@@ -241,7 +238,7 @@ def request_analysis(app: web.Application, room: Room, player: int | None, lang:
         # The analyst falls back to the heuristic text when the model's is unusable:
         # the player already has that one, so only a real model answer is sent.
         if result.get("status") == "completed" and text and result.get("source", "llm") == "llm":
-            send({"type": "analysis", "source": "llm", "text": text, "lang": lang, "tick": room.game.tick})
+            send({"type": "analysis", "source": "llm", "text": text, "lang": lang, "tick": room.tick})
 
     try:
         analyst.submit(f"{room.id}:{player}:{lang}", view, lang, on_done)
