@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from . import protocol
 from .ai import Opponent
 from .sim import Game, OrderResult
-from .sim.rules import TICK_RATE
+from .sim.rules import TICK_RATE, rules_table
 
 log = logging.getLogger("room")
 
@@ -222,6 +222,8 @@ class Room:
         self.tallies = [dict.fromkeys(STAT_EVENTS.values(), 0) for _ in range(2)]
         # When each seat last asked the model for an analysis (the web layer rate-limits with it).
         self.last_model_analysis: dict[int | None, float] = {}
+        # Seats held without a connection (server.mcp) hear their events here.
+        self.event_listeners: list[tuple[int, Callable[[dict[str, Any]], None]]] = []
 
     # --- the Room API (what the web layer may use) ----------------------------
 
@@ -259,11 +261,44 @@ class Room:
         seat = self.seats[player]
         # compare_digest runs even for a seat without a token, so timing says nothing.
         same = secrets.compare_digest(seat.token.encode(), token.encode())
-        return same and seat.kind == "human"
+        return same and seat.kind in ("human", "agent")
 
     def seated_languages(self, player: int) -> set[str]:
         """The languages of the clients connected as `player`."""
         return {c.lang for c in self.clients if c.player == player and not c.closed}
+
+    # --- seats held without a connection (scripts and agents: server.mcp) -----
+
+    def seat_remote(self, player: int) -> str:
+        """Seat a script or agent as `player` and return its token. The seat
+        ("agent") is held by the token alone: no connection without it gets
+        it. Player 1 replaces the computer."""
+        seat = self.seats[player]
+        if seat.kind == "ai":
+            self.bot = None
+            self.broadcast({"type": "event", "kind": "player_joined", "player": player, "tick": self.game.tick})
+        seat.kind, seat.token = "agent", secrets.token_urlsafe(16)
+        return seat.token
+
+    def hand_to_computer(self, player: int) -> None:
+        """An agent that went quiet: the computer plays its seat from now on
+        (its token no longer acts)."""
+        seat = self.seats[player]
+        if seat.kind != "agent":
+            return
+        seat.kind, seat.token = "ai", ""
+        self.bot = Opponent(player=player, difficulty=self.difficulty, seed=self.seed, map_info=self.map_info)
+        self.event_listeners = [(p, cb) for p, cb in self.event_listeners if p != player]
+        self.broadcast({"type": "event", "kind": "player_left", "player": player, "tick": self.game.tick})
+
+    def add_event_listener(self, player: int, listener: Callable[[dict[str, Any]], None]) -> None:
+        """`listener(event)` for each game event addressed to `player` or to all."""
+        self.event_listeners.append((player, listener))
+
+    def keep_alive(self) -> None:
+        """A remote seat is in use: an empty room counts as idle from now."""
+        if not self.clients:
+            self.empty_since = time.monotonic()
 
     # --- seats and clients ---------------------------------------------------
 
@@ -298,7 +333,7 @@ class Room:
         seat_token = None
         if player is not None:
             seat = self.seats[player]
-            if seat.kind != "human":
+            if seat.kind not in ("human", "agent"):
                 if seat.kind == "ai":
                     self.bot = None
                     log.info("room %s: a second human replaces the computer", self.id)
@@ -333,8 +368,8 @@ class Room:
         return {"type": "welcome", "room": self.id, "player": client.player,
                 "role": "spectator" if client.player is None else "player",
                 "token": token, "map": self.map_info, "lang": client.lang,
-                "difficulty": self.difficulty, "tick_rate": TICK_RATE, "tick": self.game.tick,
-                "players": self.players_info()}
+                "difficulty": self.difficulty, "tick_rate": TICK_RATE, "rules": rules_table(),
+                "tick": self.game.tick, "players": self.players_info()}
 
     def broadcast(self, message: dict[str, Any], player: int | None | str = "all") -> None:
         """Send a message to every client ("all") or to the clients seated as `player`."""
@@ -419,6 +454,9 @@ class Room:
         game.step()
         for ev in game.drain_events():
             target = ev.get("player")
+            for who, listener in self.event_listeners:
+                if target is None or target == who:
+                    listener(ev)
             stat = STAT_EVENTS.get(ev.get("kind", ""))
             if stat is not None and target in (0, 1):
                 self.tallies[target][stat] += 1

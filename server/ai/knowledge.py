@@ -1,7 +1,7 @@
 """What the computer opponent knows: the rules table and public map facts.
 
 Everything here is public knowledge a human player also has: the balance table
-(GAME.md, mirrored by ``server.sim.rules``), the static terrain (``map_info``)
+(``server.sim.rules.rules_table()``, the one sent to clients), the static terrain (``map_info``)
 and the decoding of the fog masks of a view.  Nothing here reads the game.
 """
 from __future__ import annotations
@@ -10,60 +10,23 @@ import base64
 import math
 from dataclasses import dataclass
 
-TICK_RATE = 20
+from ..sim.rules import rules_table
 
-# Fallback copy of GAME.md's tables, used when server.sim.rules cannot be read
-# (or lacks a field).  The engine's table wins where it exists.
-_FALLBACK_BUILDINGS: dict[str, dict] = {
-    "hq": {"cost": 0, "build_s": 0, "hp": 1500, "power": 50, "size": (3, 3), "needs": ()},
-    "power_plant": {"cost": 300, "build_s": 8, "hp": 400, "power": 100, "size": (2, 2), "needs": ("hq",)},
-    "barracks": {"cost": 500, "build_s": 10, "hp": 500, "power": -20, "size": (2, 2),
-                 "needs": ("power_plant",)},
-    "refinery": {"cost": 600, "build_s": 12, "hp": 600, "power": -30, "size": (3, 2),
-                 "needs": ("power_plant",)},
-    "war_factory": {"cost": 800, "build_s": 15, "hp": 800, "power": -40, "size": (3, 3),
-                    "needs": ("barracks", "refinery")},
-    "defense_turret": {"cost": 400, "build_s": 8, "hp": 400, "power": -20, "size": (1, 1),
-                       "needs": ("barracks",)},
-}
-_FALLBACK_UNITS: dict[str, dict] = {
-    "infantry": {"cost": 100, "build_s": 5, "hp": 100, "speed": 1.5, "range": 3, "damage": 10,
-                 "cooldown_s": 1.0, "sight": 5, "from": "barracks", "hits_air": True},
-    "tank": {"cost": 500, "build_s": 10, "hp": 300, "speed": 2.0, "range": 4, "damage": 40,
-             "cooldown_s": 1.5, "sight": 6, "from": "war_factory"},
-    "artillery": {"cost": 600, "build_s": 12, "hp": 150, "speed": 1.2, "range": 8, "damage": 70,
-                  "cooldown_s": 3.0, "sight": 7, "from": "war_factory"},
-    "harvester": {"cost": 200, "build_s": 8, "hp": 250, "speed": 1.5, "range": 0, "damage": 0,
-                  "cooldown_s": 0, "sight": 4, "from": "war_factory"},
-    "helicopter": {"cost": 800, "build_s": 14, "hp": 200, "speed": 3.5, "range": 5, "damage": 30,
-                   "cooldown_s": 1.0, "sight": 8, "from": "war_factory", "air": True,
-                   "hits_air": True},
-}
-QUEUE_LIMIT = 10
-SUPERWEAPON_RADIUS = 3.0
-SUPERWEAPON_DAMAGE = 400
+# Unit types that fight (the harvester does not).
 COMBAT_TYPES = ("infantry", "tank", "artillery", "helicopter")
-
-
-def _get(obj, *names, default=None):
-    """Read the first of ``names`` from a dict or an object."""
-    for n in names:
-        if isinstance(obj, dict):
-            if n in obj:
-                return obj[n]
-        elif hasattr(obj, n):
-            return getattr(obj, n)
-    return default
 
 
 @dataclass
 class Rules:
+    """The engine's balance table (``server.sim.rules.rules_table()``, the
+    table a client gets in ``welcome``) in the shape the opponent reads."""
+
     buildings: dict[str, dict]
     units: dict[str, dict]
-    queue_limit: int = QUEUE_LIMIT
-    tick_rate: int = TICK_RATE
-    sw_radius: float = SUPERWEAPON_RADIUS
-    sw_damage: float = SUPERWEAPON_DAMAGE
+    queue_limit: int
+    tick_rate: int
+    sw_radius: float
+    sw_damage: float
 
     def cost(self, kind: str) -> int:
         if kind in self.units:
@@ -103,55 +66,21 @@ class Rules:
 
 
 def load_rules() -> Rules:
-    """The engine's rules table when it can be read, else GAME.md's numbers."""
-    buildings = {k: dict(v) for k, v in _FALLBACK_BUILDINGS.items()}
-    units = {k: dict(v) for k, v in _FALLBACK_UNITS.items()}
-    rules = Rules(buildings, units)
-    try:  # pragma: no cover - depends on the engine being present
-        from server.sim import rules as sim_rules  # type: ignore
-    except Exception:
-        return rules
-    try:
-        _merge_engine_rules(rules, sim_rules)
-    except Exception:  # a table we cannot read is not fatal: keep the fallback
-        pass
-    return rules
-
-
-def _merge_engine_rules(rules: Rules, mod) -> None:
-    """Read server.sim.rules (UnitType / BuildingType tables) over the fallback."""
-    rules.tick_rate = int(getattr(mod, "TICK_RATE", rules.tick_rate))
-    rules.queue_limit = int(getattr(mod, "QUEUE_MAX", rules.queue_limit))
-    rules.sw_radius = float(getattr(mod, "SUPERWEAPON_RADIUS", rules.sw_radius))
-    rules.sw_damage = float(getattr(mod, "SUPERWEAPON_UNIT_DAMAGE", rules.sw_damage))
-    tr = rules.tick_rate
-    for name, spec in dict(getattr(mod, "BUILDINGS", {})).items():
-        b = rules.buildings.setdefault(name, dict(_FALLBACK_BUILDINGS.get(name, {})))
-        b["cost"] = int(_get(spec, "cost", default=b.get("cost", 0)))
-        b["power"] = int(_get(spec, "power", default=b.get("power", 0)))
-        b["hp"] = int(_get(spec, "hp", default=b.get("hp", 1)))
-        b["needs"] = tuple(_get(spec, "requires", "needs", default=b.get("needs", ())))
-        w, h = _get(spec, "w", default=None), _get(spec, "h", default=None)
-        if w and h:
-            b["size"] = (int(w), int(h))
-    for name, spec in dict(getattr(mod, "UNITS", {})).items():
-        u = rules.units.setdefault(name, dict(_FALLBACK_UNITS.get(name, {})))
-        for key, alt in (("cost", "cost"), ("hp", "hp"), ("range", "range"), ("damage", "damage"),
-                         ("sight", "sight")):
-            val = _get(spec, alt, default=None)
-            if isinstance(val, (int, float)):
-                u[key] = val
-        speed = _get(spec, "speed", default=None)
-        if isinstance(speed, (int, float)):
-            u["speed"] = float(speed) * tr          # engine: tiles per tick
-        cd = _get(spec, "cooldown_ticks", default=None)
-        if isinstance(cd, (int, float)) and cd > 0:
-            u["cooldown_s"] = float(cd) / tr
-        src = _get(spec, "produced_by", "from", default=None)
-        if isinstance(src, str):
-            u["from"] = src
-        u["air"] = bool(_get(spec, "air", default=name == "helicopter"))
-        u["hits_air"] = bool(_get(spec, "hits_air", default=name in ("infantry", "helicopter")))
+    """The engine's rules table, read when the opponent is made (so a test
+    that changes the table sees the opponent follow it)."""
+    table = rules_table()
+    tick_rate = int(table["tick_rate"])
+    buildings = {name: {"cost": int(b["cost"]), "hp": int(b["hp"]), "power": int(b["power"]),
+                        "size": (int(b["w"]), int(b["h"])), "needs": tuple(b["requires"])}
+                 for name, b in table["buildings"].items()}
+    units = {name: {"cost": int(u["cost"]), "hp": int(u["hp"]), "speed": float(u["speed_tiles_per_s"]),
+                    "range": float(u["range"]), "damage": int(u["damage"]), "sight": float(u["sight"]),
+                    "cooldown_s": u["cooldown_ticks"] / tick_rate, "from": u["produced_by"],
+                    "air": bool(u["air"]), "hits_air": bool(u["hits_air"])}
+             for name, u in table["units"].items()}
+    return Rules(buildings, units, queue_limit=int(table["construction"]["queue_max"]), tick_rate=tick_rate,
+                 sw_radius=float(table["superweapon"]["radius"]),
+                 sw_damage=float(table["superweapon"]["unit_damage"]))
 
 
 class Mask:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from ..sim.rules import rules_table
 from .grammar import analysis_grammar
 from .lang import detect_language
 from .prompts import ANALYSIS_SYSTEM, analysis_user
@@ -24,9 +25,9 @@ log = logging.getLogger(__name__)
 
 TASK = "analysis"
 THREAT_RADIUS = 12.0
-COMBAT = ("tank", "infantry", "artillery", "helicopter")
-VALUE = {"infantry": 100, "tank": 500, "artillery": 600, "harvester": 200, "helicopter": 800}
 PRODUCERS = ("barracks", "war_factory")
+# Advice tuning, not balance: idle production is worth a sentence from this many credits on.
+IDLE_ADVICE_CREDITS = 500
 
 _NAMES = {
     "en": {"infantry": "infantry", "tank": "tanks", "artillery": "artillery", "harvester": "harvesters",
@@ -168,13 +169,22 @@ def _direction(dx: float, dy: float) -> str:
     return names[int((ang + 22.5) // 45) % 8]
 
 
-def _army_value(units: list[dict]) -> float:
+def _unit_costs() -> dict[str, int]:
+    """Cost of each armed unit type, from the engine's table (read per call: one table, no copy)."""
+    return {name: int(u["cost"]) for name, u in rules_table()["units"].items() if u["armed"]}
+
+
+def _cheapest_building() -> int:
+    return min(int(b["cost"]) for b in rules_table()["buildings"].values() if b["buildable"])
+
+
+def _army_value(units: list[dict], costs: dict[str, int]) -> float:
     """Cost-weighted strength of the combat units, scaled by their health."""
     total = 0.0
     for u in units:
         kind = str(u.get("type"))
-        if kind in COMBAT:
-            total += VALUE.get(kind, 0) * _num(u.get("hp"), 1) / max(1.0, _num(u.get("max_hp"), 1))
+        if kind in costs:
+            total += costs[kind] * _num(u.get("hp"), 1) / max(1.0, _num(u.get("max_hp"), 1))
     return total
 
 
@@ -194,10 +204,11 @@ def _facts(view: dict) -> dict[str, Any]:
     f["en_types"] = Counter(u.get("type") for u in en_units)
     f["b_types"] = Counter(b.get("type") for b in my_b)
     f["done_types"] = Counter(b.get("type") for b in done_b)
-    f["my_army"] = sum(1 for u in my_units if u.get("type") in COMBAT)
-    f["en_army"] = sum(1 for u in en_units if u.get("type") in COMBAT)
-    f["my_value"] = _army_value(my_units)
-    f["en_value"] = _army_value(en_units)
+    costs = _unit_costs()
+    f["my_army"] = sum(1 for u in my_units if u.get("type") in costs)
+    f["en_army"] = sum(1 for u in en_units if u.get("type") in costs)
+    f["my_value"] = _army_value(my_units, costs)
+    f["en_value"] = _army_value(en_units, costs)
     # base centre and threats
     base: tuple[float, float] | None = None
     if my_b:
@@ -285,10 +296,10 @@ def heuristic_analysis(view: dict, lang: str = "en") -> str:
         ranked.append((50, _t("no_barracks", lang)))
     elif not f["b_types"].get("war_factory"):
         ranked.append((45, _t("no_factory", lang)))
-    if f["idle"] and f["credits"] >= 500:
+    if f["idle"] and f["credits"] >= IDLE_ADVICE_CREDITS:
         what = ("、" if lang == "zh-TW" else ", ").join(sorted({names.get(t, t) for t in f["idle"]}))
         ranked.append((60, _t("idle", lang, c=f["credits"], what=what)))
-    elif f["credits"] < 300:
+    elif f["credits"] < _cheapest_building():  # not enough for any building
         ranked.append((30, _t("low_credits", lang, c=f["credits"])))
     # army balance: always said
     where = ""

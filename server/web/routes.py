@@ -18,6 +18,7 @@ from .. import keys, protocol
 from ..llm import QueueFull
 from ..nl import examples as nl_examples
 from ..rooms import DIFFICULTIES, Room, RoomFull
+from ..sim.rules import rules_table
 from .clients import client_address
 from .i18n import pick_language
 from .ws import ws_handler
@@ -95,7 +96,14 @@ async def create_room(request: web.Request) -> web.Response:
         room = await request.app[keys.ROOMS].create(difficulty=difficulty, seed=seed)
     except RoomFull as exc:
         return json_error(503, str(exc), headers={"Retry-After": "30"})
+    if body.get("seat") is True:  # also seat the caller as player 0 (server.web.seats_api)
+        return json_response(request.app[keys.SEATS].seat_http(room), status=201)
     return json_response({"room": room.id, "difficulty": room.difficulty}, status=201)
+
+
+async def rules(request: web.Request) -> web.Response:
+    """The balance table, the same as `welcome`'s `rules` (PROTOCOL.md "Rules on the wire")."""
+    return json_response(rules_table())
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -231,6 +239,7 @@ def setup_routes(app: web.Application, static_dir: str) -> None:
     app.router.add_get("/ws", ws_handler)
     app.router.add_post("/api/rooms", create_room)
     app.router.add_get("/api/model/status", model_status)
+    app.router.add_get("/api/rules", rules)
     app.router.add_post("/api/nl/translate", translate)
     app.router.add_get("/api/nl/requests/{request_id}", get_request)
     app.router.add_delete("/api/nl/requests/{request_id}", cancel_request)
