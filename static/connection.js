@@ -1,4 +1,5 @@
-// WebSocket connection with automatic reconnect (exponential backoff + jitter) and ping/pong latency.
+// The WebSocket: automatic reconnect (exponential backoff + jitter) and ping/pong latency. Only
+// `intents.js` sends through it; `main.js` routes what it receives.
 
 export class Connection {
   constructor({ urlFn, onMessage, onStatus }) {

@@ -1,100 +1,121 @@
-// Mouse and keyboard: camera scrolling, selection, orders, placement, control groups, minimap.
-import { TILE, BUILDINGS, PLACE_RADIUS } from "./rules.js";
-import { unitRadius } from "./sprites.js";
+// Mouse and keyboard: camera scrolling, selection, control groups, placement check, minimap.
+// Choices go into the UI state; orders go out as intents (intents.js), never as raw messages.
+import { unitRadius, TILE_PX as TILE } from "./sprites.js";
 import { t } from "./i18n/index.js";
+import { toast } from "./panels/notices.js";
 
 const EDGE = 14;          // px from the canvas edge that scrolls
 const SCROLL = 720;       // px per second
 const r2 = (v) => Math.round(v * 100) / 100;
 
+/** Centre the camera on the own HQ (else any own building or unit; spectators: the map's middle). */
+export function centerOnBase(server, ui) {
+  let target = null;
+  for (const b of server.buildings.values()) if (b.owner === server.playerId && (b.type === "hq" || !target)) target = b;
+  if (!target) for (const u of server.units.values()) if (u.owner === server.playerId) { target = u; break; }
+  if (!target && !server.isSpectator) return;
+  const cx = target ? (target.x + (target.w || 0) / 2) : server.map.width / 2;
+  const cy = target ? (target.y + (target.h || 0) / 2) : server.map.height / 2;
+  ui.camera.centerOn(cx, cy);
+  ui.centeredOnce = true;
+}
+
 export class Input {
-  constructor(game) {
-    this.g = game;
+  constructor({ canvas, minimap, serverState, uiState, intents, renderer }) {
+    this.canvas = canvas;
+    this.server = serverState;
+    this.ui = uiState;
+    this.intents = intents;
+    this.renderer = renderer;
     this.keys = new Set();
     this.mouse = null;      // {x, y} client coords while over the canvas
     this.down = null;       // left button press {x, y}
     this.lastGroupKey = { n: null, t: 0 };
-    const c = game.canvas;
+    const c = canvas;
     c.addEventListener("mousedown", (e) => this.onDown(e));
     window.addEventListener("mousemove", (e) => this.onMove(e));
     window.addEventListener("mouseup", (e) => this.onUp(e));
-    c.addEventListener("mouseleave", () => { this.mouse = null; this.g.hoverId = null; });
+    c.addEventListener("mouseleave", () => { this.mouse = null; this.ui.hoverId = null; });
     c.addEventListener("dblclick", (e) => this.onDouble(e));
     c.addEventListener("contextmenu", (e) => { e.preventDefault(); this.onRight(e); });
     window.addEventListener("keydown", (e) => this.onKey(e, true));
     window.addEventListener("keyup", (e) => this.onKey(e, false));
     window.addEventListener("blur", () => { this.keys.clear(); this.mouse = null; });
-    const mm = game.renderer.minimap;
+    const mm = minimap;
     let mmDrag = false;
     const mmMove = (e) => {
       const r = mm.getBoundingClientRect();
-      const s = game.store;
+      const s = this.server;
       if (!s.map) return;
-      game.centerCamera((e.clientX - r.left) / r.width * s.map.width, (e.clientY - r.top) / r.height * s.map.height);
+      this.ui.camera.centerOn((e.clientX - r.left) / r.width * s.map.width, (e.clientY - r.top) / r.height * s.map.height);
     };
     mm.addEventListener("mousedown", (e) => { if (e.button === 0) { mmDrag = true; mmMove(e); } });
     window.addEventListener("mousemove", (e) => { if (mmDrag) mmMove(e); });
     window.addEventListener("mouseup", () => { mmDrag = false; });
     mm.addEventListener("contextmenu", (e) => {
       e.preventDefault();
-      const r = mm.getBoundingClientRect(), s = game.store;
+      const r = mm.getBoundingClientRect(), s = this.server;
       if (!s.map) return;
       this.orderAt((e.clientX - r.left) / r.width * s.map.width, (e.clientY - r.top) / r.height * s.map.height, null);
     });
   }
 
+  ownSelected() { return this.server.ownUnitIds([...this.ui.selection]); }
+  worldToScreen(x, y) { return this.ui.camera.toScreen(x, y, this.canvas.getBoundingClientRect()); }
+  screenToWorld(cx, cy) { return this.ui.camera.toWorld(cx, cy, this.canvas.getBoundingClientRect()); }
+
   // ---------- continuous ----------
   update(dt) {
-    const g = this.g;
     let dx = 0, dy = 0;
     const k = this.keys;
     const typing = isTyping();
     if (!typing) {
-      const selOwn = g.ownSelectedUnits().length > 0;
+      const selOwn = this.ownSelected().length > 0;
       if (k.has("ArrowLeft") || (k.has("a") && !selOwn)) dx -= 1;
       if (k.has("ArrowRight") || k.has("d")) dx += 1;
       if (k.has("ArrowUp") || k.has("w")) dy -= 1;
       if (k.has("ArrowDown") || (k.has("s") && !selOwn)) dy += 1;
     }
     if (this.mouse && !this.down && document.hasFocus()) {
-      const r = g.canvas.getBoundingClientRect();
+      const r = this.canvas.getBoundingClientRect();
       const mx = this.mouse.x - r.left, my = this.mouse.y - r.top;
       if (mx >= 0 && my >= 0 && mx <= r.width && my <= r.height) {
         if (mx < EDGE) dx -= 1; else if (mx > r.width - EDGE) dx += 1;
         if (my < EDGE) dy -= 1; else if (my > r.height - EDGE) dy += 1;
       }
     }
-    if (dx || dy) {
-      g.camera.x += dx * SCROLL * dt / 1000;
-      g.camera.y += dy * SCROLL * dt / 1000;
-      g.clampCamera();
-    }
+    if (dx || dy) this.ui.camera.scroll(dx * SCROLL * dt / 1000, dy * SCROLL * dt / 1000);
     if (this.mouse) this.updateHover();
   }
 
   updateHover() {
-    const g = this.g;
-    const w = g.screenToWorld(this.mouse.x, this.mouse.y);
+    const ui = this.ui, s = this.server;
+    const w = this.screenToWorld(this.mouse.x, this.mouse.y);
     const e = this.pick(w.x, w.y);
-    g.hoverId = e ? e.id : null;
-    if (g.mode && g.mode.kind === "place") {
-      const def = BUILDINGS[g.mode.type];
-      const tx = Math.floor(w.x - def.size[0] / 2 + 0.5), ty = Math.floor(w.y - def.size[1] / 2 + 0.5);
-      g.ghost = { type: g.mode.type, tx, ty, ...this.placement(g.mode.type, tx, ty) };
+    ui.hoverId = e ? e.id : null;
+    if (ui.mode && ui.mode.kind === "place") {
+      const { tx, ty } = this.placeCorner(ui.mode.type, w);
+      ui.ghost = { type: ui.mode.type, tx, ty, ...this.placement(ui.mode.type, tx, ty) };
     }
     let cursor = "default";
-    if (g.mode) cursor = "crosshair";
-    else if (e && e.owner !== g.playerId && !g.isSpectator && g.ownSelectedUnits().length) cursor = "crosshair";
+    if (ui.mode) cursor = "crosshair";
+    else if (e && e.owner !== s.playerId && !s.isSpectator && this.ownSelected().length) cursor = "crosshair";
     else if (e) cursor = "pointer";
-    g.canvas.style.cursor = cursor;
+    this.canvas.style.cursor = cursor;
+  }
+
+  /** Top-left tile of a building of this type centred under the world point `w`. */
+  placeCorner(type, w) {
+    const [bw, bh] = this.server.buildingSize(type);
+    return { tx: Math.floor(w.x - bw / 2 + 0.5), ty: Math.floor(w.y - bh / 2 + 0.5) };
   }
 
   // ---------- picking ----------
   pick(wx, wy) {
-    const g = this.g, s = g.store;
+    const s = this.server;
     let best = null, bd = Infinity;
     for (const u of s.units.values()) {
-      const p = g.renderPositions.get(u.id) || [u.x, u.y];
+      const p = this.renderer.positionOf(u.id) || [u.x, u.y];
       const d = Math.hypot(p[0] - wx, p[1] - wy) * TILE;
       const r = unitRadius(u.type) + 3;
       if (d < r && d < bd) { bd = d; best = u; }
@@ -107,12 +128,12 @@ export class Input {
   }
 
   unitsInScreenRect(x0, y0, x1, y1) {
-    const g = this.g, out = [];
+    const s = this.server, out = [];
     const lx = Math.min(x0, x1), hx = Math.max(x0, x1), ly = Math.min(y0, y1), hy = Math.max(y0, y1);
-    for (const u of g.store.units.values()) {
-      if (u.owner !== g.playerId && !g.isSpectator) continue;
-      const p = g.renderPositions.get(u.id) || [u.x, u.y];
-      const sp = g.worldToScreen(p[0], p[1]);
+    for (const u of s.units.values()) {
+      if (u.owner !== s.playerId && !s.isSpectator) continue;
+      const p = this.renderer.positionOf(u.id) || [u.x, u.y];
+      const sp = this.worldToScreen(p[0], p[1]);
       if (sp.x >= lx && sp.x <= hx && sp.y >= ly && sp.y <= hy) out.push(u.id);
     }
     return out;
@@ -121,9 +142,10 @@ export class Input {
   // ---------- placement check (client side; the server decides) ----------
   placement(type, tx, ty) {
     // mirrors the server's rule: inside the map, no water/ore, explored, no building, no ground
-    // unit standing there, within PLACE_RADIUS tiles (gap) of an own building
-    const g = this.g, s = g.store;
-    const [w, h] = BUILDINGS[type].size;
+    // unit standing there, within the rules' build_radius tiles (gap) of an own building
+    const s = this.server;
+    const [w, h] = s.buildingSize(type);
+    const radius = s.rules.construction.build_radius;
     const W = s.map.width;
     const occupied = new Set();
     for (const b of s.buildings.values()) for (let y = b.y; y < b.y + (b.h || 1); y++) for (let x = b.x; x < b.x + (b.w || 1); x++) occupied.add(y * W + x);
@@ -145,141 +167,128 @@ export class Input {
     }
     let near = false;
     for (const b of s.buildings.values()) {
-      if (b.owner !== g.playerId || b.stale) continue;
+      if (b.owner !== s.playerId || b.stale) continue;
       const gx = Math.max(b.x - (tx + w), tx - (b.x + (b.w || 1)), 0);
       const gy = Math.max(b.y - (ty + h), ty - (b.y + (b.h || 1)), 0);
-      if (Math.max(gx, gy) <= PLACE_RADIUS) { near = true; break; }
+      if (Math.max(gx, gy) <= radius) { near = true; break; }
     }
     return { legal: legal && near, cells: near ? cells : cells.map(() => false) };
   }
 
   // ---------- mouse ----------
   onDown(e) {
-    const g = this.g;
+    const ui = this.ui, s = this.server;
     if (e.button !== 0) return;
     e.preventDefault();
-    g.canvas.focus?.();
+    this.canvas.focus?.();
     if (document.activeElement && document.activeElement !== document.body && isTyping()) document.activeElement.blur();
-    const w = g.screenToWorld(e.clientX, e.clientY);
-    if (g.mode) {
-      const m = g.mode;
+    const w = this.screenToWorld(e.clientX, e.clientY);
+    if (ui.mode) {
+      const m = ui.mode;
       if (m.kind === "place") {
-        const def = BUILDINGS[m.type];
-        const tx = Math.floor(w.x - def.size[0] / 2 + 0.5), ty = Math.floor(w.y - def.size[1] / 2 + 0.5);
+        const { tx, ty } = this.placeCorner(m.type, w);
         const chk = this.placement(m.type, tx, ty);
-        if (!chk.legal) { g.panels.toast(t("illegal_spot"), "bad"); return; }
-        g.command({ action: "build_building", building_type: m.type, position: { x: tx, y: ty } });
-        if (!e.shiftKey) g.panels.setMode(null);
+        if (!chk.legal) { toast(t("illegal_spot"), "bad"); return; }
+        this.intents.buildBuilding(m.type, tx, ty);
+        if (!e.shiftKey) ui.setMode(null);
         return;
       }
       if (m.kind === "attack_move") {
-        const ids = g.ownSelectedUnits();
+        const ids = this.ownSelected();
         if (ids.length) {
-          g.command({ action: "attack", units: { ids }, target: { x: r2(w.x), y: r2(w.y) } });
-          g.renderer.addMarker(w.x, w.y, "attack", performance.now());
+          this.intents.attackPosition(ids, r2(w.x), r2(w.y));
+          this.renderer.addMarker(w.x, w.y, "attack", performance.now());
         }
-        g.panels.setMode(null);
+        ui.setMode(null);
         return;
       }
       if (m.kind === "superweapon") {
-        if (!g.store.isExplored(Math.floor(w.x), Math.floor(w.y))) { g.panels.toast(t("sw_unexplored"), "bad"); return; }
-        g.command({ action: "launch_superweapon", target: { x: Math.floor(w.x), y: Math.floor(w.y) } });
-        g.panels.setMode(null);
+        if (!s.isExplored(Math.floor(w.x), Math.floor(w.y))) { toast(t("sw_unexplored"), "bad"); return; }
+        this.intents.launchSuperweapon(Math.floor(w.x), Math.floor(w.y));
+        ui.setMode(null);
         return;
       }
     }
     this.down = { x: e.clientX, y: e.clientY, shift: e.shiftKey };
-    g.dragBox = null;
+    ui.dragBox = null;
   }
 
   onMove(e) {
-    const g = this.g;
-    const r = g.canvas.getBoundingClientRect();
+    const ui = this.ui;
+    const r = this.canvas.getBoundingClientRect();
     const inside = e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom;
-    const overCanvas = inside && (e.target === g.canvas);
+    const overCanvas = inside && (e.target === this.canvas);
     this.mouse = overCanvas || this.down ? { x: e.clientX, y: e.clientY } : null;
     if (this.down) {
       const dx = e.clientX - this.down.x, dy = e.clientY - this.down.y;
-      if (g.dragBox || dx * dx + dy * dy > 36) {
+      if (ui.dragBox || dx * dx + dy * dy > 36) {
         const cx = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
-        g.dragBox = { x0: this.down.x - r.left, y0: this.down.y - r.top, x1: cx(e.clientX, r.left, r.right) - r.left, y1: cx(e.clientY, r.top, r.bottom) - r.top };
+        ui.dragBox = { x0: this.down.x - r.left, y0: this.down.y - r.top, x1: cx(e.clientX, r.left, r.right) - r.left, y1: cx(e.clientY, r.top, r.bottom) - r.top };
       }
     }
   }
 
   onUp(e) {
-    const g = this.g;
+    const ui = this.ui, s = this.server;
     if (e.button !== 0 || !this.down) return;
     const d = this.down;
     this.down = null;
-    if (g.dragBox) {
-      const r = g.canvas.getBoundingClientRect();
-      const b = g.dragBox;
-      g.dragBox = null;
+    if (ui.dragBox) {
+      const r = this.canvas.getBoundingClientRect();
+      const b = ui.dragBox;
+      ui.dragBox = null;
       let ids = this.unitsInScreenRect(b.x0 + r.left, b.y0 + r.top, b.x1 + r.left, b.y1 + r.top);
       // like Red Alert: a box over an army leaves the harvesters alone
-      const combat = ids.filter((id) => g.store.units.get(id).type !== "harvester");
+      const combat = ids.filter((id) => s.units.get(id).type !== "harvester");
       if (combat.length) ids = combat;
-      if (!d.shift) g.selection.clear();
-      for (const id of ids) g.selection.add(id);
-      g.panels.onSelection();
+      ui.select(ids, { add: d.shift });
       return;
     }
-    const w = g.screenToWorld(e.clientX, e.clientY);
+    const w = this.screenToWorld(e.clientX, e.clientY);
     const ent = this.pick(w.x, w.y);
-    if (d.shift && ent && ent.owner === g.playerId && g.store.units.has(ent.id)) {
-      if (g.selection.has(ent.id)) g.selection.delete(ent.id); else g.selection.add(ent.id);
-    } else {
-      g.selection.clear();
-      if (ent && !ent.stale) g.selection.add(ent.id);
-    }
-    g.panels.onSelection();
+    if (d.shift && ent && ent.owner === s.playerId && s.units.has(ent.id)) ui.toggle(ent.id);
+    else ui.select(ent && !ent.stale ? [ent.id] : []);
   }
 
   onDouble(e) {
-    const g = this.g;
-    const w = g.screenToWorld(e.clientX, e.clientY);
+    const s = this.server;
+    const w = this.screenToWorld(e.clientX, e.clientY);
     const ent = this.pick(w.x, w.y);
-    if (!ent || !g.store.units.has(ent.id)) return;
-    const r = g.canvas.getBoundingClientRect();
+    if (!ent || !s.units.has(ent.id)) return;
+    const r = this.canvas.getBoundingClientRect();
     const ids = this.unitsInScreenRect(r.left, r.top, r.right, r.bottom)
-      .filter((id) => { const u = g.store.units.get(id); return u.type === ent.type && u.owner === ent.owner; });
-    if (!e.shiftKey) g.selection.clear();
-    for (const id of ids) g.selection.add(id);
-    g.panels.onSelection();
+      .filter((id) => { const u = s.units.get(id); return u.type === ent.type && u.owner === ent.owner; });
+    this.ui.select(ids, { add: e.shiftKey });
   }
 
   onRight(e) {
-    const g = this.g;
-    if (g.mode) { g.panels.setMode(null); return; }
-    const w = g.screenToWorld(e.clientX, e.clientY);
+    if (this.ui.mode) { this.ui.setMode(null); return; }
+    const w = this.screenToWorld(e.clientX, e.clientY);
     this.orderAt(w.x, w.y, this.pick(w.x, w.y));
   }
 
+  /** The right-click order at a world point: attack what is there, harvest ore, else move. */
   orderAt(wx, wy, ent) {
-    const g = this.g;
-    const ids = g.ownSelectedUnits();
-    if (!ids.length || g.isSpectator) return;
+    const s = this.server;
+    const ids = this.ownSelected();
+    if (!ids.length || s.isSpectator) return;
     const now = performance.now();
-    if (ent && ent.owner !== g.playerId) {
-      if (ent.stale) g.command({ action: "attack", units: { ids }, target: { x: r2(ent.x + (ent.w || 1) / 2), y: r2(ent.y + (ent.h || 1) / 2) } });
-      else g.command({ action: "attack", units: { ids }, target: { entity: ent.id } });
-      g.renderer.addMarker(wx, wy, "attack", now);
+    if (ent && ent.owner !== s.playerId) {
+      if (ent.stale) this.intents.attackPosition(ids, r2(ent.x + (ent.w || 1) / 2), r2(ent.y + (ent.h || 1) / 2));
+      else this.intents.attackEntity(ids, ent.id);
+      this.renderer.addMarker(wx, wy, "attack", now);
       return;
     }
-    const tile = g.store.tileAt(Math.floor(wx), Math.floor(wy));
-    const allHarv = ids.every((id) => g.store.units.get(id).type === "harvester");
-    if (allHarv && (tile === "o" || tile === "*")) {
-      g.command({ action: "harvest", units: { ids } });
-    } else {
-      g.command({ action: "move", units: { ids }, target: { x: r2(wx), y: r2(wy) } });
-    }
-    g.renderer.addMarker(wx, wy, "move", now);
+    const tile = s.tileAt(Math.floor(wx), Math.floor(wy));
+    const allHarv = ids.every((id) => s.units.get(id).type === "harvester");
+    if (allHarv && (tile === "o" || tile === "*")) this.intents.harvest(ids);
+    else this.intents.move(ids, r2(wx), r2(wy));
+    this.renderer.addMarker(wx, wy, "move", now);
   }
 
   // ---------- keyboard ----------
   onKey(e, down) {
-    const g = this.g;
+    const ui = this.ui, s = this.server;
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
     if (!down) { this.keys.delete(key); return; }
     if (isTyping()) {
@@ -287,8 +296,8 @@ export class Input {
       return;
     }
     if (e.key === "Escape") {
-      if (g.mode) g.panels.setMode(null);
-      else { g.selection.clear(); g.panels.onSelection(); }
+      if (ui.mode) ui.setMode(null);
+      else ui.clearSelection();
       return;
     }
     const digit = /^Digit([1-9])$/.exec(e.code);
@@ -296,26 +305,25 @@ export class Input {
       const n = digit[1];
       if (e.ctrlKey || e.metaKey || e.altKey) {
         e.preventDefault();
-        g.groups[n] = g.ownSelectedUnits();
-        g.panels.toast(t("group_set", { n, count: g.groups[n].length }));
-      } else if (g.groups[n]) {
-        const ids = g.groups[n].filter((id) => g.store.units.has(id));
-        g.selection = new Set(ids);
+        ui.groups[n] = this.ownSelected();
+        toast(t("group_set", { n, count: ui.groups[n].length }));
+      } else if (ui.groups[n]) {
+        const ids = ui.groups[n].filter((id) => s.units.has(id));
         const now = performance.now();
         if (this.lastGroupKey.n === n && now - this.lastGroupKey.t < 400 && ids.length) {
-          const u = g.store.units.get(ids[0]);
-          g.centerCamera(u.x, u.y);
+          const u = s.units.get(ids[0]);
+          ui.camera.centerOn(u.x, u.y);
         }
         this.lastGroupKey = { n, t: now };
-        g.panels.onSelection();
+        ui.select(ids);
       }
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const own = g.ownSelectedUnits();
-    if (key === "a" && own.length && !g.isSpectator) { g.panels.setMode({ kind: "attack_move" }); return; }
-    if (key === "s" && own.length && !g.isSpectator) { g.command({ action: "stop", units: { ids: own } }); return; }
-    if (key === "h" && !e.repeat) { g.centerOnBase(); return; }
+    const own = this.ownSelected();
+    if (key === "a" && own.length && !s.isSpectator) { ui.setMode({ kind: "attack_move" }); return; }
+    if (key === "s" && own.length && !s.isSpectator) { this.intents.stop(own); return; }
+    if (key === "h" && !e.repeat) { centerOnBase(s, ui); return; }
     if (["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"].includes(key)) e.preventDefault();
     this.keys.add(key);
   }

@@ -1,9 +1,10 @@
-// Canvas renderer: terrain (pre-rendered), buildings, interpolated units, effects, fog, overlays, minimap.
-import { TILE, BUILDINGS } from "./rules.js";
-import { drawUnit, drawBuilding, ownerColor, unitRadius } from "./sprites.js";
+// Canvas renderer: terrain (pre-rendered), buildings, interpolated units, effects, fog, overlays,
+// minimap. It reads the server state and the UI state and writes neither; what it keeps is its
+// own: canvases, effects and markers in flight, unit headings, the tick clock, drawn positions.
+import { drawUnit, drawBuilding, ownerColor, unitRadius, TILE_PX as TILE } from "./sprites.js";
 
-const TICK_MS = 50;
 const INTERP_DELAY_MS = 100;
+const ORE_DRAWN_FULL = 500;   // ore amount drawn with all six crystals (a look, not a rule)
 
 function hash(x, y, s = 0) {
   let h = (x * 374761393 + y * 668265263 + s * 1442695041) | 0;
@@ -13,12 +14,14 @@ function hash(x, y, s = 0) {
 }
 
 export class Renderer {
-  constructor(canvas, minimap, game) {
+  constructor(canvas, minimap, serverState, uiState) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
     this.minimap = minimap;
     this.mctx = minimap.getContext("2d");
-    this.game = game;               // the client (store, camera, selection, ...)
+    this.server = serverState;
+    this.ui = uiState;
+    this.positions = new Map();     // unit id -> [x, y] as last drawn (interpolated)
     this.terrain = null;            // world-size canvas
     this.terrainSmall = null;       // 1 px per tile
     this.fog = null;                // 1 px per tile
@@ -27,7 +30,7 @@ export class Renderer {
     this.markers = [];              // move/attack order markers
     this.pings = [];                // minimap alerts
     this.headings = new Map();      // unit id -> [angle, lastX, lastY]
-    this.clockOffset = null;        // local ms - tick * 50
+    this.clockOffset = null;        // local ms - tick * ms per tick
     this.lastMinimap = 0;
     this.shake = 0;
     this.flash = 0;
@@ -44,12 +47,18 @@ export class Renderer {
     this.canvas.height = Math.floor(this.h * this.dpr);
     this.canvas.style.width = this.w + "px";
     this.canvas.style.height = this.h + "px";
+    this.ui.camera.setView(this.w, this.h);
   }
 
   // ---------- terrain ----------
+  /** A new map: terrain canvases, fog, and the minimap sized to the map's aspect ratio inside 256x192. */
   buildTerrain() {
-    const s = this.game.store;
+    const s = this.server;
     const { width, height } = s.map;
+    const mm = this.minimap, k = Math.min(256 / width, 192 / height);
+    mm.width = Math.round(width * k); mm.height = Math.round(height * k);
+    mm.style.width = mm.width + "px"; mm.style.height = mm.height + "px";
+    this.headings.clear();
     this.terrain = document.createElement("canvas");
     this.terrain.width = width * TILE;
     this.terrain.height = height * TILE;
@@ -63,7 +72,7 @@ export class Renderer {
   }
 
   drawTile(x, y) {
-    const s = this.game.store;
+    const s = this.server;
     const ctx = this.terrain.getContext("2d");
     const c = s.tileAt(x, y);
     const X = x * TILE, Y = y * TILE;
@@ -100,7 +109,7 @@ export class Renderer {
     } else if (c === "o" || c === "*") {
       ctx.fillStyle = "rgba(120,90,50,0.55)"; ctx.fillRect(X, Y, TILE, TILE);
       const amount = s.resources[y * s.map.width + x];
-      const n = amount === undefined ? 6 : Math.max(2, Math.round(6 * Math.min(1, amount / 500)));
+      const n = amount === undefined ? 6 : Math.max(2, Math.round(6 * Math.min(1, amount / ORE_DRAWN_FULL)));
       for (let i = 0; i < n; i++) {
         const px = X + 4 + hash(x, y, i + 60) * (TILE - 8), py = Y + 4 + hash(x, y, i + 70) * (TILE - 8);
         const rad = 2.5 + hash(x, y, i + 80) * 3;
@@ -117,13 +126,13 @@ export class Renderer {
 
   onTerrainChange(indices) {
     if (!this.terrain) return;
-    const w = this.game.store.map.width;
+    const w = this.server.map.width;
     for (const i of indices) this.drawTile(i % w, Math.floor(i / w));
   }
 
   updateFog() {
-    const s = this.game.store;
-    if (this.game.isSpectator) { this.fogKey = "spectator"; return; }
+    const s = this.server;
+    if (s.isSpectator) { this.fogKey = "spectator"; return; }
     const key = [s.explored, s.visible];
     if (this.fogKey && this.fogKey[0] === key[0] && this.fogKey[1] === key[1]) return;
     this.fogKey = key;
@@ -139,22 +148,23 @@ export class Renderer {
 
   // ---------- timeline / interpolation ----------
   noteTick(tick, now) {
-    const off = now - tick * TICK_MS;
+    const off = now - tick * this.server.tickMs;
     if (this.clockOffset === null || off < this.clockOffset) this.clockOffset = off;
     else this.clockOffset += Math.min(2, off - this.clockOffset) * 0.02 + 0.02; // slow drift towards later arrivals
     // never lag more than ~300 ms behind the newest message
     if (off - this.clockOffset > 300) this.clockOffset = off - 300;
   }
 
-  resetClock() { this.clockOffset = null; }
+  /** Back from a hidden tab: restart the clock and drop effects that arrived meanwhile. */
+  onVisible() { this.clockOffset = null; this.effects = []; }
 
   interpolated(now) {
-    const hist = this.game.store.history;
+    const hist = this.server.history;
     const out = new Map();
     if (!hist.length) return out;
     const latest = hist[hist.length - 1];
     if (this.clockOffset === null || hist.length < 2) { for (const [id, p] of latest.pos) out.set(id, p); return out; }
-    const rt = (now - this.clockOffset - INTERP_DELAY_MS) / TICK_MS;
+    const rt = (now - this.clockOffset - INTERP_DELAY_MS) / this.server.tickMs;
     let a = hist[0], b = latest;
     if (rt >= latest.tick) { a = b = latest; }
     else if (rt <= hist[0].tick) { a = b = hist[0]; }
@@ -177,7 +187,7 @@ export class Renderer {
     for (const e of list) {
       if (e.kind === "shot") {
         const dist = Math.hypot((e.tx ?? e.x) - e.x, (e.ty ?? e.y) - e.y);
-        const shooter = e.from != null ? this.game.store.units.get(e.from) : null;
+        const shooter = e.from != null ? this.server.units.get(e.from) : null;
         const art = shooter && shooter.type === "artillery";
         this.effects.push({ ...e, t0: now, dur: art ? 600 : Math.min(300, 80 + dist * 30), art });
       } else if (e.kind === "explosion") {
@@ -195,15 +205,24 @@ export class Renderer {
   /** A pulsing ring on the minimap (e.g. where we are under attack). */
   addPing(x, y, color = "#f87171") { this.pings.push({ x, y, color, t0: performance.now() }); }
 
+  /** After each state: forget the headings of units that are gone. */
+  onState() {
+    if (this.headings.size <= this.server.units.size + 50) return;
+    for (const id of this.headings.keys()) if (!this.server.units.has(id)) this.headings.delete(id);
+  }
+
+  /** The unit's position as last drawn, or null. */
+  positionOf(id) { return this.positions.get(id) || null; }
+
   // ---------- frame ----------
   draw(now) {
-    const g = this.game, s = g.store, ctx = this.ctx;
+    const ui = this.ui, s = this.server, ctx = this.ctx;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.fillStyle = "#05070c";
     ctx.fillRect(0, 0, this.w, this.h);
     if (!this.terrain || !s.map) { this._drawWaiting(ctx, now); return; }
     this.updateFog();
-    const cam = g.camera;
+    const cam = ui.camera;
     let sx = 0, sy = 0;
     if (this.shake > 0) { sx = (Math.random() - 0.5) * 10 * (this.shake / 600); sy = (Math.random() - 0.5) * 10 * (this.shake / 600); this.shake -= 16; }
     ctx.save();
@@ -214,14 +233,14 @@ export class Renderer {
     if (vw > 0 && vh > 0) ctx.drawImage(this.terrain, vx, vy, vw, vh, vx, vy, vw, vh);
 
     const pos = this.interpolated(now);
-    g.renderPositions = pos;
+    this.positions = pos;
     const inView = (x, y, m = 64) => x > cam.x - m && y > cam.y - m && x < cam.x + this.w + m && y < cam.y + this.h + m;
 
     // buildings
     const blds = [...s.buildings.values()].sort((a, b) => a.y - b.y);
     for (const b of blds) {
       const X = b.x * TILE, Y = b.y * TILE;
-      const w = b.w || BUILDINGS[b.type]?.size[0] || 2, h = b.h || BUILDINGS[b.type]?.size[1] || 2;
+      const size = s.buildingSize(b.type), w = b.w || size[0], h = b.h || size[1];
       if (!inView(X + w * TILE / 2, Y + h * TILE / 2, 140)) continue;
       ctx.save(); ctx.translate(X, Y);
       const built = b.built ?? 1;
@@ -269,7 +288,7 @@ export class Renderer {
     this._drawEffects(ctx, now, false);
 
     // fog
-    if (!g.isSpectator) {
+    if (!s.isSpectator) {
       ctx.imageSmoothingEnabled = true;
       ctx.drawImage(this.fog, 0, 0, s.map.width * TILE, s.map.height * TILE);
       // hard black outside the map
@@ -281,23 +300,24 @@ export class Renderer {
       const w = b.w || 2, h = b.h || 2;
       const X = b.x * TILE, Y = b.y * TILE;
       if (!inView(X, Y, 140)) continue;
-      const sel = g.selection.has(b.id);
+      const sel = ui.selection.has(b.id);
       if (sel) this._corners(ctx, X, Y, w * TILE, h * TILE, "#fde047");
-      if (sel || b.hp < b.max_hp || g.hoverId === b.id) this._hpBar(ctx, X + 4, Y - 6, w * TILE - 8, b.hp / b.max_hp);
+      if (sel || b.hp < b.max_hp || ui.hoverId === b.id) this._hpBar(ctx, X + 4, Y - 6, w * TILE - 8, b.hp / b.max_hp);
     }
     for (const u of units) {
       const p = pos.get(u.id) || [u.x, u.y];
       const X = p[0] * TILE, Y = p[1] * TILE;
       if (!inView(X, Y)) continue;
       const r = unitRadius(u.type);
-      const sel = g.selection.has(u.id);
+      const sel = ui.selection.has(u.id);
       if (sel) {
         ctx.strokeStyle = "#fde047"; ctx.lineWidth = 1.5;
         ctx.beginPath(); ctx.ellipse(X, Y + 2, r + 2, (r + 2) * 0.7, 0, 0, Math.PI * 2); ctx.stroke();
       }
-      if (sel || u.hp < u.max_hp || g.hoverId === u.id) this._hpBar(ctx, X - r, Y - r - 7, r * 2, u.hp / u.max_hp);
-      if (u.type === "harvester" && u.cargo > 0 && (sel || g.hoverId === u.id)) {
-        ctx.fillStyle = "#fbbf24"; ctx.fillRect(X - r, Y - r - 3, r * 2 * Math.min(1, u.cargo / 500), 2);
+      if (sel || u.hp < u.max_hp || ui.hoverId === u.id) this._hpBar(ctx, X - r, Y - r - 7, r * 2, u.hp / u.max_hp);
+      if (u.type === "harvester" && u.cargo > 0 && (sel || ui.hoverId === u.id)) {
+        const full = s.rules.economy.harvest_capacity;
+        ctx.fillStyle = "#fbbf24"; ctx.fillRect(X - r, Y - r - 3, r * 2 * Math.min(1, u.cargo / full), 2);
       }
     }
 
@@ -315,7 +335,7 @@ export class Renderer {
     ctx.restore();
 
     // drag box (screen space)
-    const box = g.dragBox;
+    const box = ui.dragBox;
     if (box) {
       const x = Math.min(box.x0, box.x1), y = Math.min(box.y0, box.y1);
       ctx.fillStyle = "rgba(134,239,172,0.12)"; ctx.fillRect(x, y, Math.abs(box.x1 - box.x0), Math.abs(box.y1 - box.y0));
@@ -325,7 +345,7 @@ export class Renderer {
       ctx.fillStyle = `rgba(255,250,230,${this.flash * 0.7})`; ctx.fillRect(0, 0, this.w, this.h);
       this.flash = Math.max(0, this.flash - 0.03);
     }
-    if (g.lowPower) {
+    if (s.lowPower) {
       ctx.strokeStyle = `rgba(239,68,68,${0.35 + 0.25 * Math.sin(now / 250)})`; ctx.lineWidth = 4; ctx.strokeRect(2, 2, this.w - 4, this.h - 4);
     }
     if (now - this.lastMinimap > 100) { this.drawMinimap(pos); this.lastMinimap = now; }
@@ -337,9 +357,10 @@ export class Renderer {
   }
 
   _aimFor(id, X, Y, now) {
-    // turret aims at the nearest visible enemy unit (cosmetic)
-    const s = this.game.store, me = s.buildings.get(id);
-    let best = null, bd = 36;
+    // turret aims at the nearest visible enemy unit within its range (cosmetic; the server shoots)
+    const s = this.server, me = s.buildings.get(id);
+    const range = s.rules.buildings[me.type].range;
+    let best = null, bd = range * range;
     for (const u of s.units.values()) {
       if (u.owner === me.owner) continue;
       const d = (u.x - me.x - 0.5) ** 2 + (u.y - me.y - 0.5) ** 2;
@@ -414,7 +435,7 @@ export class Renderer {
         ctx.fillStyle = `rgba(60,60,60,${0.45 * k * (1 - k) * 4})`;
         ctx.beginPath(); ctx.arc(X + 3, Y - k * 14, r * 0.8, 0, Math.PI * 2); ctx.fill();
       } else if (e.kind === "strike") {
-        const R = 3 * TILE;
+        const R = this.server.rules.superweapon.radius * TILE;
         if (k < 0.25) { // falling beam
           const kk = k / 0.25;
           ctx.fillStyle = `rgba(255,255,255,${0.9})`;
@@ -437,15 +458,14 @@ export class Renderer {
   }
 
   _drawGhost(ctx) {
-    const gh = this.game.ghost;
+    const gh = this.ui.ghost;
     if (!gh) return;
-    const def = BUILDINGS[gh.type];
-    const [w, h] = def.size;
+    const [w, h] = this.server.buildingSize(gh.type);
     const X = gh.tx * TILE, Y = gh.ty * TILE;
     ctx.save();
     ctx.globalAlpha = 0.55;
     ctx.translate(X, Y);
-    drawBuilding(ctx, gh.type, this.game.playerId ?? 0, w, h, 0, { built: 1 });
+    drawBuilding(ctx, gh.type, this.server.playerId ?? 0, w, h, 0, { built: 1 });
     ctx.restore();
     for (let dy = 0; dy < h; dy++) for (let dx = 0; dx < w; dx++) {
       const ok = gh.cells ? gh.cells[dy * w + dx] : gh.legal;
@@ -458,7 +478,7 @@ export class Renderer {
 
   // ---------- minimap ----------
   drawMinimap(pos) {
-    const g = this.game, s = g.store, m = this.mctx;
+    const s = this.server, cam = this.ui.camera, m = this.mctx;
     const mw = this.minimap.width, mh = this.minimap.height;
     m.fillStyle = "#000"; m.fillRect(0, 0, mw, mh);
     if (!this.terrainSmall) return;
@@ -474,7 +494,7 @@ export class Renderer {
       m.fillStyle = ownerColor(u.owner);
       m.fillRect(p[0] * sx - 1.5, p[1] * sy - 1.5, 3, 3);
     }
-    if (!g.isSpectator && this.fog) { m.imageSmoothingEnabled = true; m.drawImage(this.fog, 0, 0, mw, mh); }
+    if (!s.isSpectator && this.fog) { m.imageSmoothingEnabled = true; m.drawImage(this.fog, 0, 0, mw, mh); }
     // effects pings
     for (const e of this.effects) {
       if (e.kind === "strike") { m.strokeStyle = "#fde047"; m.beginPath(); m.arc(e.x * sx, e.y * sy, 3 * sx, 0, Math.PI * 2); m.stroke(); }
@@ -488,6 +508,6 @@ export class Renderer {
       m.globalAlpha = 1;
     }
     m.strokeStyle = "#f8fafc"; m.lineWidth = 1;
-    m.strokeRect(g.camera.x / TILE * sx + 0.5, g.camera.y / TILE * sy + 0.5, this.w / TILE * sx, this.h / TILE * sy);
+    m.strokeRect(cam.x / TILE * sx + 0.5, cam.y / TILE * sy + 0.5, this.w / TILE * sx, this.h / TILE * sy);
   }
 }

@@ -1,5 +1,6 @@
-// Game state store: applies WIRE.md `state` and `delta` messages, keeps a short history of
-// unit positions for interpolation, decodes fog bit masks and tracks terrain resources.
+// Server-state store: what the server said, nothing else. Applies `welcome` (seat, map, rules
+// table, tick rate), WIRE.md `state` and `delta` messages; keeps a short history of unit
+// positions for interpolation, decodes fog bit masks and tracks terrain resources.
 
 export function decodeMask(b64, n) {
   const out = new Uint8Array(n);
@@ -13,19 +14,71 @@ export function decodeMask(b64, n) {
   return out;
 }
 
-export class GameState {
+export class ServerState {
   constructor() {
     this.reset();
     this.map = null;        // {width, height, tiles}
     this.tiles = null;      // array of chars (current terrain, mined-out ore becomes grass)
     this.resources = {};    // tile index -> amount (0 = mined out)
     this.onTerrainChange = null;
+    // from `welcome`
+    this.room = null;
+    this.playerId = null;   // null: spectator
+    this.role = "player";
+    this.welcomed = false;
+    this.difficulty = "normal";
+    this.seatPlayers = [];  // welcome.players: [{id, kind, connected}]
+    this.rules = null;      // the balance table (PROTOCOL.md "Rules on the wire"), exactly as sent
+    this.tickRate = null;   // ticks per second
+  }
+
+  /** Take a `welcome`. Returns true when it is another room (or the first): the map was replaced. */
+  applyWelcome(m) {
+    const newRoom = !(this.room === m.room && this.map);
+    this.welcomed = true;
+    this.room = m.room;
+    this.playerId = m.player ?? null;
+    this.role = m.role || (this.playerId === null ? "spectator" : "player");
+    this.difficulty = m.difficulty || "normal";
+    this.seatPlayers = (m.players || []).map((p) => ({ ...p }));
+    this.rules = m.rules;
+    this.tickRate = m.tick_rate;
+    this.reset();
+    if (newRoom) this.setMap(m.map);
+    return newRoom;
+  }
+
+  /** A `player_joined` event: that seat is human now. */
+  noteJoined(playerId) {
+    const p = this.seatPlayers.find((q) => q.id === playerId);
+    if (p) p.kind = "human";
+  }
+
+  get isSpectator() { return this.role === "spectator" || (this.welcomed && this.playerId === null); }
+  get lowPower() { const p = this.player; return !!(p && p.power && p.power.used > p.power.produced); }
+  /** Milliseconds per server tick, from the welcome's tick rate. */
+  get tickMs() { return 1000 / this.tickRate; }
+
+  /** Size [w, h] in tiles of a building type, from the rules table. */
+  buildingSize(type) {
+    const b = this.rules && this.rules.buildings[type];
+    return b ? [b.w, b.h] : [2, 2];
+  }
+
+  /** True when the player owns a finished, seen building of this type. */
+  ownsBuilt(type) {
+    for (const b of this.buildings.values()) if (b.owner === this.playerId && b.type === type && !b.stale && (b.built ?? 1) >= 1) return true;
+    return false;
+  }
+
+  ownUnitIds(ids) {
+    return ids.filter((id) => { const u = this.units.get(id); return u && u.owner === this.playerId; });
   }
 
   reset() {
     this.tick = -1;
     this.player = null;
-    this.players = null;
+    this.players = null;    // spectators: every player's credits and power
     this.units = new Map();
     this.buildings = new Map();
     // keep the fog masks of the map we hold (a reconnect shows the old fog until the next full state)
@@ -55,7 +108,7 @@ export class GameState {
     this.buildings = new Map((msg.buildings || []).map((b) => [b.id, b]));
     if (msg.explored !== undefined) this.explored = decodeMask(msg.explored, this.n);
     if (msg.visible !== undefined) this.visible = decodeMask(msg.visible, this.n);
-    this._applyResources(msg.resources, true);
+    this._applyResources(msg.resources);
     this.gameOver = msg.game_over ?? null;
     this.awaitingFull = false;
     this._snapshot(now);
@@ -81,13 +134,13 @@ export class GameState {
     }
     if (msg.explored !== undefined) this.explored = decodeMask(msg.explored, this.n);
     if (msg.visible !== undefined) this.visible = decodeMask(msg.visible, this.n);
-    this._applyResources(msg.resources, false);
+    this._applyResources(msg.resources);
     if ("game_over" in msg) this.gameOver = msg.game_over;
     this._snapshot(now);
     return msg.effects || [];
   }
 
-  _applyResources(res, full) {
+  _applyResources(res) {
     if (!res || !this.map) return;
     const changed = [];
     for (const [k, v] of Object.entries(res)) {
@@ -97,7 +150,6 @@ export class GameState {
       } else if (this.resources[idx] !== v) { this.resources[idx] = v; changed.push(idx); }
     }
     if (changed.length && this.onTerrainChange) this.onTerrainChange(changed);
-    void full;
   }
 
   _snapshot(now) {

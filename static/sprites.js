@@ -1,5 +1,9 @@
 // Procedural sprites: every unit and building is drawn with canvas paths, tinted by owner.
-import { OWNER_COLORS, OWNER_DARK, TILE } from "./rules.js";
+
+/** Pixels per map tile on the canvas (a drawing scale, not a game rule). */
+export const TILE_PX = 32;
+const OWNER_COLORS = ["#3b82f6", "#ef4444", "#22c55e", "#eab308"];
+const OWNER_DARK = ["#1e3a8a", "#7f1d1d", "#14532d", "#713f12"];
 
 export function ownerColor(owner) { return OWNER_COLORS[owner] ?? "#9ca3af"; }
 export function ownerDark(owner) { return OWNER_DARK[owner] ?? "#374151"; }
@@ -100,7 +104,7 @@ export function unitRadius(type) {
 
 /** Draw a building with its top-left at (0,0), size w*h tiles. */
 export function drawBuilding(ctx, type, owner, w, h, time, opts = {}) {
-  const W = w * TILE, H = h * TILE;
+  const W = w * TILE_PX, H = h * TILE_PX;
   const c = opts.stale ? "#6b7280" : ownerColor(owner);
   const d = opts.stale ? "#374151" : ownerDark(owner);
   ctx.save();
@@ -196,16 +200,16 @@ export function drawBuilding(ctx, type, owner, w, h, time, opts = {}) {
   ctx.restore();
 }
 
-/** Small icon for sidebar buttons: draws the sprite into a 40x40 canvas. */
-export function drawIcon(canvas, kind, name, owner) {
+/** Small icon for sidebar buttons: draws the sprite into the button's canvas; `size` [w, h] in tiles (buildings). */
+export function drawIcon(canvas, kind, name, owner, size = [2, 2]) {
   const ctx = canvas.getContext("2d");
   const s = canvas.width;
   ctx.clearRect(0, 0, s, s);
   ctx.save();
   if (kind === "building") {
-    const sz = { hq: [3, 3], power_plant: [2, 2], barracks: [2, 2], refinery: [3, 2], war_factory: [3, 3], defense_turret: [1, 1] }[name] || [2, 2];
-    const scale = (s - 4) / (Math.max(sz[0], sz[1]) * TILE);
-    ctx.translate((s - sz[0] * TILE * scale) / 2, (s - sz[1] * TILE * scale) / 2);
+    const sz = size;
+    const scale = (s - 4) / (Math.max(sz[0], sz[1]) * TILE_PX);
+    ctx.translate((s - sz[0] * TILE_PX * scale) / 2, (s - sz[1] * TILE_PX * scale) / 2);
     ctx.scale(scale, scale);
     drawBuilding(ctx, name, owner, sz[0], sz[1], 0, { built: 1 });
   } else {

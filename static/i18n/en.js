@@ -99,7 +99,6 @@ export default {
   ev_superweapon_launched: "Superweapon launched!",
   ev_game_over: "Game over",
   ev_player_joined: "A player joined",
-  ev_player_left: "A player left",
   ev_generic: "Event: {what}",
   cmd_refused: "Order refused: {why}",
   cancel_unsupported: "Cancel is not supported by this server: {why}",

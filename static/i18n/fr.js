@@ -94,7 +94,6 @@ export default {
   ev_superweapon_launched: "Superarme lancée !",
   ev_game_over: "Partie terminée",
   ev_player_joined: "Un joueur a rejoint la partie",
-  ev_player_left: "Un joueur est parti",
   ev_generic: "Événement : {what}",
   cmd_refused: "Ordre refusé : {why}",
   cancel_unsupported: "Annulation non prise en charge par ce serveur : {why}",

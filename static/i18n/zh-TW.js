@@ -94,7 +94,6 @@ export default {
   ev_superweapon_launched: "超級武器已發射！",
   ev_game_over: "遊戲結束",
   ev_player_joined: "有玩家加入",
-  ev_player_left: "有玩家離開",
   ev_generic: "事件：{what}",
   cmd_refused: "指令被拒絕：{why}",
   cancel_unsupported: "此伺服器不支援取消：{why}",

@@ -235,8 +235,8 @@ def test_state_store_applies_deltas_and_detects_a_gap(page):
     page.goto(page.base + "/")
     wait_game(page)
     r = page.evaluate("""async () => {
-        const { GameState, decodeMask } = await import('/static/state.js');
-        const s = new GameState();
+        const { ServerState, decodeMask } = await import('/static/server-state.js');
+        const s = new ServerState();
         s.setMap({width: 4, height: 2, tiles: '..o.~~..'});
         const mask = btoa(String.fromCharCode(0b00000101));          // tiles 0 and 2
         s.applyFull({tick: 10, player: {id: 0, credits: 5}, units: [{id: 1, x: 1, y: 1, hp: 90}, {id: 2, x: 0, y: 0}],
