@@ -28,6 +28,7 @@ from .superweapon import charge
 from .victory import check_end
 from .views import player_state, spectator_view
 from .world import NPLAYERS, World
+from . import snapshot as snapshots
 
 __all__ = ["Game", "OrderResult", "NPLAYERS"]
 
@@ -195,6 +196,15 @@ class Game:
             h.update(repr((b.id, b.type, b.owner, b.x, b.y, b.hp, b.built, b.progress, queue)).encode())
         h.update(repr(w.ore).encode())
         return h.hexdigest()
+
+    def snapshot(self) -> bytes:
+        """The whole live state as bytes (snapshot.py): :meth:`restore` gives the same hash and future."""
+        return snapshots.snapshot(self)
+
+    @classmethod
+    def restore(cls, data: bytes) -> "Game":
+        """The game a :meth:`snapshot` was taken of; raises ``snapshot.SnapshotError`` (a ValueError)."""
+        return snapshots.restore(data)
 
     @classmethod
     def replay(cls, seed: int, width: int, height: int, order_log: Iterable[tuple[int, int, dict]],

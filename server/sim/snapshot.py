@@ -23,7 +23,6 @@ in snapshots without a change here, as long as it is made of engine classes and 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import pickle
 import random
@@ -98,12 +97,11 @@ def snapshot(game: Any) -> bytes:
     w: World = game.world
     state = {name: getattr(w, name) for name in World.__slots__ if name not in _SKIPPED}
     state["grid"] = w.grid                      # reduced by _reduce_grid; FieldJobs share it by memo
-    buf = io.BytesIO()
-    buf.write(_HEADER.pack(MAGIC, FORMAT, bytes.fromhex(rules_version())))
-    p = pickle.Pickler(buf, protocol=5)
+    parts = [_HEADER.pack(MAGIC, FORMAT, bytes.fromhex(rules_version()))]
+    p = pickle.Pickler(_Sink(parts), protocol=5)
     p.dispatch_table = _DISPATCH
     p.dump(state)
-    return buf.getvalue()
+    return b"".join(parts)
 
 
 def check_header(data: bytes) -> None:
@@ -125,7 +123,7 @@ def restore(data: bytes) -> Any:
 
     check_header(data)
     try:
-        state = _Unpickler(io.BytesIO(data[_HEADER.size:])).load()
+        state = _Unpickler(_Source(data, _HEADER.size)).load()
     except SnapshotError:
         raise
     except Exception as e:  # truncated or corrupt bytes surface as many exception types
@@ -143,6 +141,32 @@ def restore(data: bytes) -> Any:
     game = Game.__new__(Game)
     game.world = w
     return game
+
+
+class _Sink:
+    """The file a Pickler writes to (the engine imports no I/O modules, io included)."""
+
+    def __init__(self, parts: list[bytes]) -> None:
+        self.write = parts.append
+
+
+class _Source:
+    """The file an Unpickler reads from: a bytes object and a position."""
+
+    def __init__(self, data: bytes, pos: int) -> None:
+        self.data = memoryview(data)
+        self.pos = pos
+
+    def read(self, n: int = -1) -> bytes:
+        end = len(self.data) if n < 0 else min(len(self.data), self.pos + n)
+        out = bytes(self.data[self.pos:end])
+        self.pos = end
+        return out
+
+    def readline(self) -> bytes:
+        rest = self.data[self.pos:]
+        i = bytes(rest).find(b"\n")
+        return self.read(len(rest) if i < 0 else i + 1)
 
 
 _ALLOWED = {
