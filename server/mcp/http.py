@@ -25,6 +25,7 @@ log = logging.getLogger("mcp")
 # How often a long-lived response (the SSE stream of GET /mcp) checks that
 # its client is still there; ASGI apps learn it from `http.disconnect`.
 DISCONNECT_POLL_S = 1.0
+BODY_CHUNK = 65536
 
 
 class MCPHttpEndpoint:
@@ -95,9 +96,13 @@ class _AsgiExchange:
 
     async def receive(self) -> dict[str, Any]:
         if not self.body_sent:
-            self.body_sent = True
-            body = await self.request.read()  # bounded by the app's client_max_size
-            return {"type": "http.request", "body": body, "more_body": False}
+            # Streamed in chunks, so the SDK's own body limit (the manager's
+            # max_request_body_size) answers an oversized message with a
+            # JSON-RPC error instead of aiohttp's plain-text 413.
+            chunk = await self.request.content.read(BODY_CHUNK)
+            more = bool(chunk) and not self.request.content.at_eof()
+            self.body_sent = not more
+            return {"type": "http.request", "body": chunk, "more_body": more}
         # Only a disconnect is left to report: wait for it (or for the end of the exchange).
         while not self.gone.is_set():
             transport = self.request.transport
