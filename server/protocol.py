@@ -47,11 +47,26 @@ def _check_lang(lang: Any, required: bool = False) -> str | None:
     return lang
 
 
+class TextRejected(ProtocolError):
+    """Order text that cannot be taken as given; `status` is the HTTP answer."""
+
+    status = 400
+
+
+class EmptyText(TextRejected):
+    pass
+
+
+class TextTooLong(TextRejected):
+    status = 413
+
+
 def check_text(text: Any) -> str:
+    """The one check of order text (WebSocket `nl`, HTTP translate, the translator)."""
     if not isinstance(text, str) or not text.strip():
-        raise ProtocolError("'text' must be a non-empty string")
+        raise EmptyText("'text' must be a non-empty string")
     if len(text) > MAX_TEXT_CHARS:
-        raise ProtocolError(f"'text' is longer than {MAX_TEXT_CHARS} characters")
+        raise TextTooLong(f"'text' is longer than {MAX_TEXT_CHARS} characters")
     return text
 
 

@@ -18,6 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
+from ..sim import OrderResult
 from .knowledge import COMBAT_TYPES, MapKnowledge, Mask, Rules, load_rules
 from .levels import Level, get_level
 
@@ -114,6 +115,8 @@ class Opponent:
                       "waves": 0, "superweapons": 0, "defenses": 0}
         self.refusals: dict[str, int] = {}
         self.last_actions: list[dict] = []
+        self._now = 0            # tick of the current decide()
+        self._reserve = 0        # credits saved for a core building
 
     # ------------------------------------------------------------------ API
     def thinks_at(self, tick: int) -> bool:
@@ -160,20 +163,16 @@ class Opponent:
         self.last_actions = out
         return out
 
-    def feedback(self, action: dict, result) -> None:
-        ok = getattr(result, "ok", None)
-        if ok is None and isinstance(result, dict):
-            ok = result.get("ok")
-        if ok:
+    def feedback(self, action: dict, result: OrderResult) -> None:
+        """The gate's answer to one of its actions (the room <-> bot boundary, rooms.Bot)."""
+        if result.ok:
             return
         self.stats["refused"] += 1
-        err = getattr(result, "error", None) or (result.get("error") if isinstance(result, dict) else None)
-        info = getattr(result, "info", None) or {}
-        code = (info.get("code") if isinstance(info, dict) else None) or str(err)
+        code = (result.info or {}).get("code") or str(result.error)
         key = f"{action.get('action')}:{code}"
         self.refusals[key] = self.refusals.get(key, 0) + 1
         kind = action.get("action")
-        now = getattr(self, "_now", 0)
+        now = self._now
         # do not hammer the gate with an order it refused: back off that kind
         if kind == "build_building":
             self.cooldown["b:" + str(action.get("building_type"))] = now + 15 * self.tr
@@ -446,7 +445,7 @@ class Opponent:
                 slots[b["type"]] = slots.get(b["type"], 0) + max(0, free)
         if not slots:
             return
-        reserve = 0 if threats else getattr(self, "_reserve", 0)
+        reserve = 0 if threats else self._reserve
         # harvesters first
         want_h = self._harvest_target(done)
         have_h = counts.get("harvester", 0) + queued.get("harvester", 0)

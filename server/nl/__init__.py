@@ -1,4 +1,5 @@
 """Natural language: translator (text -> ACTIONs) and analyst (view -> advice). See docs/NL.md."""
+from .boundary import ModelClient, NLSettings
 from .analyst import Analyst, heuristic_analysis, postprocess, summarize
 from .examples import examples
 from .grammar import action_grammar
@@ -8,7 +9,7 @@ from .rules import RuleResult, parse
 from .translator import EmptyText, NLInputError, NLRequest, TextTooLong, Translator, parse_model_output
 
 __all__ = [
-    "Analyst", "EmptyText", "NLInputError", "NLRequest", "RuleResult", "TextTooLong", "Translator",
+    "Analyst", "EmptyText", "ModelClient", "NLSettings", "NLInputError", "NLRequest", "RuleResult", "TextTooLong", "Translator",
     "action_grammar", "detect_language", "examples", "heuristic_analysis", "message", "parse",
     "parse_model_output", "postprocess", "summarize",
 ]

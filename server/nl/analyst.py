@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..sim.rules import rules_table
+from .boundary import ModelClient
 from .grammar import analysis_grammar
 from .lang import detect_language
 from .prompts import ANALYSIS_SYSTEM, analysis_user
@@ -444,7 +445,7 @@ def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
 class Analyst:
     """Model analysis, at most one pending per room (replace_key)."""
 
-    def __init__(self, worker: Any, *, max_tokens: int = 120, timeout_s: float = 30.0) -> None:
+    def __init__(self, worker: ModelClient | None, *, max_tokens: int = 120, timeout_s: float = 30.0) -> None:
         self.worker = worker
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
@@ -459,7 +460,7 @@ class Analyst:
         failed) carry no text. Raises the worker's QueueFull.
         """
         lang = _lang(lang)
-        if self.worker is None or getattr(self.worker, "state", None) != "ready":
+        if self.worker is None or self.worker.state != "ready":
             return None
         summary = summarize(view)
         fallback = heuristic_analysis(view, lang)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-LANGS = ("en", "fr", "zh-TW")
+from ..protocol import LANGUAGES as LANGS
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

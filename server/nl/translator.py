@@ -1,7 +1,7 @@
 """The translator: player text -> list of ACTION dicts (PROTOCOL.md answer shape).
 
 Order of work for one request:
-  1. input checks (empty / over 500 characters -> NLInputError, a ValueError);
+  1. input checks (server.protocol.check_text: empty / too long -> TextRejected, a ValueError);
   2. deterministic refusals (cheats, credits, prompt injection, off topic): [] at once;
   3. the fast path (rules.py) when enabled: clear orders complete at once, source "rules";
   4. the LRU cache of earlier model answers: source "cache";
@@ -16,6 +16,7 @@ Everything runs on the event loop; the worker calls back there.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import re
@@ -26,9 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.llm import QueueFull
+from server.llm import FINISHED, QueueFull
+
+from ..protocol import EmptyText, TextRejected, TextTooLong, check_text
 
 from . import rules
+from .boundary import ModelClient, NLSettings
 from .grammar import action_grammar, grammar_for
 from .lang import detect_language, normalize_lang
 from .messages import message
@@ -37,25 +41,13 @@ from .schema import MAX_ACTIONS, clean_actions
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT_CHARS = 500
 TASK = "translate"
-FINISHED = frozenset({"completed", "failed", "cancelled", "timeout"})
 
 OnDone = Callable[[dict[str, Any]], Any]
 
 
-class NLInputError(ValueError):
-    """The text cannot be translated as given (the web layer answers 400 or 413)."""
-
-    status = 400
-
-
-class EmptyText(NLInputError):
-    status = 400
-
-
-class TextTooLong(NLInputError):
-    status = 413
+# Bad text: one definition, in server.protocol (the web layer answers `status`, 400 or 413).
+NLInputError = TextRejected
 
 
 @dataclass(eq=False)
@@ -193,26 +185,32 @@ def _grounded(actions: list[dict], text: str) -> list[dict]:
 class Translator:
     """Text -> ACTIONs, with a request registry (see module doc).
 
-    ``settings`` may be any object with the attributes ``nl_fast_path``,
-    ``nl_cache_size`` and ``nl_timeout_s`` (server.settings.Settings has them);
-    keyword arguments override them.
+    ``worker`` is the model (None: the fast path only); ``settings`` its knobs.
+    Keyword arguments override single settings (tests and benchmarks).
     """
 
-    def __init__(self, worker: Any, settings: Any = None, *, fast_path: bool | None = None,
-                 cache_size: int | None = None, timeout_s: float | None = None,
-                 max_tokens: int = 120, grounding: bool = True, warm_up: bool = True) -> None:
+    def __init__(self, worker: ModelClient | None, settings: NLSettings | None = None, *,
+                 fast_path: bool | None = None, cache_size: int | None = None, timeout_s: float | None = None,
+                 max_tokens: int | None = None, grounding: bool | None = None,
+                 warm_up: bool | None = None) -> None:
+        given = {"fast_path": fast_path, "cache_size": cache_size, "timeout_s": timeout_s,
+                 "max_tokens": max_tokens, "grounding": grounding, "warm_up": warm_up}
+        conf = dataclasses.replace(settings or NLSettings(), **{k: v for k, v in given.items() if v is not None})
+        self.settings = conf
         self.worker = worker
-        self.fast_path = bool(getattr(settings, "nl_fast_path", True) if fast_path is None else fast_path)
-        size = getattr(settings, "nl_cache_size", 512) if cache_size is None else cache_size
-        self.timeout_s = float(getattr(settings, "nl_timeout_s", 20.0) if timeout_s is None else timeout_s)
-        self.max_tokens = int(max_tokens)
-        self.grounding = grounding
-        self.warm = warm_up  # evaluate the task prefix once the model is ready, before a player waits on it
+        self.fast_path = conf.fast_path
+        self.timeout_s = float(conf.timeout_s)
+        self.max_tokens = int(conf.max_tokens)
+        self.grounding = conf.grounding
+        self.warm = conf.warm_up  # evaluate the task prefix once the model is ready, before a player waits on it
         self._warm_id: str | None = None
-        self.cache = LRUCache(size)
+        self.cache = LRUCache(conf.cache_size)
         self.grammar = action_grammar()
         self._requests: dict[str, NLRequest] = {}
         self.counts: dict[str, int] = {"rules": 0, "cache": 0, "llm": 0, "refused": 0, "unavailable": 0}
+
+    def _model_ready(self) -> bool:
+        return self.worker is not None and self.worker.state == "ready"
 
     # ------------------------------------------------------------------ API
     def submit(self, text: str, lang: str | None = None, on_done: OnDone | None = None) -> dict[str, Any]:
@@ -223,13 +221,7 @@ class Translator:
         Otherwise ``on_done`` is called on the event loop when the model is done.
         Raises NLInputError (a ValueError) for bad text, and the worker's QueueFull.
         """
-        if not isinstance(text, str):
-            raise NLInputError("text must be a string")
-        stripped = text.strip()
-        if not stripped:
-            raise EmptyText("text is empty")
-        if len(text) > MAX_TEXT_CHARS:
-            raise TextTooLong(f"text is longer than {MAX_TEXT_CHARS} characters")
+        stripped = check_text(text).strip()
         language = normalize_lang(lang) or detect_language(stripped)
         self._maybe_warm_up()
         req = NLRequest(id=uuid.uuid4().hex, text=stripped, language=language, on_done=on_done)
@@ -249,11 +241,11 @@ class Translator:
             actions, msg_key = hit
             return self._complete_now(req, "cache", actions, message(msg_key, language) if msg_key else None)
 
-        state = getattr(self.worker, "state", "disabled") if self.worker is not None else "disabled"
-        if state != "ready":
+        if not self._model_ready():
             self.counts["unavailable"] += 1
             return self._complete_now(req, "llm", [], message("model_unavailable", language))
 
+        assert self.worker is not None  # _model_ready()
         self._requests[req.id] = req
         try:
             req.worker_id = self.worker.submit(
@@ -271,7 +263,7 @@ class Translator:
         req = self._requests.get(request_id)
         if req is None:
             return None
-        if req.status not in FINISHED and req.worker_id is not None:
+        if req.status not in FINISHED and req.worker_id is not None and self.worker is not None:
             snap = self.worker.get(req.worker_id)
             if snap and snap.get("status") in ("pending", "processing"):
                 req.status = snap["status"]
@@ -282,7 +274,7 @@ class Translator:
         req = self._requests.get(request_id)
         if req is None or req.status in FINISHED:
             return False
-        ok = bool(self.worker.cancel(req.worker_id)) if req.worker_id is not None else True
+        ok = self.worker.cancel(req.worker_id) if req.worker_id is not None and self.worker is not None else True
         if ok and req.status not in FINISHED:
             self._finish(req, "cancelled", "llm", [], message("cancelled", req.language))
         return ok
@@ -316,16 +308,10 @@ class Translator:
     def warm_up(self) -> str | None:
         """Queue one tiny low-priority translation so the worker evaluates (and caches) the task
         prefix now; returns the worker request id, or None if the model is not ready."""
-        if self.worker is None or getattr(self.worker, "state", None) != "ready":
+        if self.worker is None or not self._model_ready():
             return None
-        try:
-            prime = getattr(self.worker, "prime", None)
-            if prime is not None:  # the worker evaluates the prefix alone
-                self._warm_id = prime(TASK, TRANSLATE_SYSTEM, priority=20)
-            else:
-                self._warm_id = self.worker.submit(TASK, TRANSLATE_SYSTEM, translate_user("stop"),
-                                                   grammar=grammar_for("stop"), max_tokens=1, priority=20,
-                                                   timeout_s=max(self.timeout_s, 60.0))
+        try:  # the worker evaluates the prefix alone
+            self._warm_id = self.worker.prime(TASK, TRANSLATE_SYSTEM, priority=20)
         except QueueFull:  # try again on a later submit
             return None
         return self._warm_id
@@ -377,6 +363,5 @@ class Translator:
         elif status == "timeout":
             self._finish(req, "timeout", "llm", [], message("model_failed", lang))
         else:  # failed: model unavailable or generation error
-            state = getattr(self.worker, "state", "failed")
-            key = "model_unavailable" if state != "ready" else "model_failed"
+            key = "model_failed" if self._model_ready() else "model_unavailable"
             self._finish(req, "completed", "llm", [], message(key, lang))

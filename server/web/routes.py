@@ -116,11 +116,10 @@ async def metrics(request: web.Request) -> web.Response:
 
 async def translate(request: web.Request) -> web.Response:
     body = await read_json_object(request)
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        return json_error(400, "'text' must be a non-empty string")
-    if len(text) > protocol.MAX_TEXT_CHARS:
-        return json_error(413, f"'text' is longer than {protocol.MAX_TEXT_CHARS} characters")
+    try:
+        text = protocol.check_text(body.get("text"))
+    except protocol.TextRejected as exc:
+        return json_error(exc.status, str(exc))
     lang = body.get("lang")
     if lang is not None and lang not in protocol.LANGUAGES:
         return json_error(400, f"'lang' must be one of {', '.join(protocol.LANGUAGES)}")
@@ -150,8 +149,8 @@ async def translate(request: web.Request) -> web.Response:
         job.owner = address
     except QueueFull:
         return json_error(429, "too many requests queued for the model", headers={"Retry-After": "2"})
-    except ValueError as exc:  # the translator's NLInputError: empty or overlong text
-        return json_error(400, str(exc))
+    except protocol.TextRejected as exc:
+        return json_error(exc.status, str(exc))
     final = await jobs.wait(job, wait)
     if final is not None:
         return json_response(final)

@@ -5,6 +5,7 @@ from ai_helpers import H, W, ViewBuilder, explored_rect, map_info, start_base
 
 from server.ai import LEVELS, Opponent
 from server.ai.knowledge import Mask
+from server.sim import OrderResult
 
 
 def first_think(bot: Opponent, view: dict, tick: int = 0) -> list[dict]:
@@ -150,13 +151,12 @@ def test_thinks_only_every_n_ticks():
 
 
 def test_feedback_backs_off_refused_orders():
-    class R:
-        ok, error, info = False, "no room to build", {"code": "placement"}
+    refused = OrderResult(False, "no room to build", {"code": "placement"})
     bot = Opponent(1, "normal", seed=1, map_info=map_info())
     view = start_base().view()
     acts = bot.decide(view, 0)
     for a in acts:
-        bot.feedback(a, R())
+        bot.feedback(a, refused)
     assert bot.stats["refused"] == len(acts)
     # the refused building is not asked for again right away
     acts2 = bot.decide(start_base().view(10), 10)

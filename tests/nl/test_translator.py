@@ -5,7 +5,7 @@ import json
 import pytest
 
 from server.llm import LLMSettings, ModelWorker, QueueFull
-from server.nl import EmptyText, NLInputError, TextTooLong, Translator, parse_model_output
+from server.nl import EmptyText, NLInputError, NLSettings, TextTooLong, Translator, parse_model_output
 from server.nl.messages import message
 from server.sim.orders import parse_action
 
@@ -215,14 +215,11 @@ def test_parse_model_output(text, n):
             assert a["count"] == 20
 
 
-def test_settings_object_is_read():
-    class S:
-        nl_fast_path = False
-        nl_cache_size = 3
-        nl_timeout_s = 7.0
-
-    t = Translator(None, S())
+def test_settings_are_read():
+    t = Translator(None, NLSettings(fast_path=False, cache_size=3, timeout_s=7.0))
     assert t.fast_path is False and t.cache.size == 3 and t.timeout_s == 7.0
+    # the fast path is off: a clear order is not answered by the parser
+    assert t.submit("build a tank")["source"] != "rules"
 
 
 async def test_warm_up_evaluates_the_prefix_once_at_low_priority():
