@@ -7,14 +7,15 @@ import weakref
 
 from aiohttp import web
 
+from .advisor import Advisor
 from .llm import ModelWorker
 from .mcp.service import SeatService
+from .limits import AddressLimits
 from .metrics import Metrics
 from .nl import Analyst, Translator
+from .nl_jobs import NLJobs
 from .rooms import RoomManager
 from .settings import Settings
-from .web.clients import ConnectionTracker
-from .web.nl_jobs import NLJobs
 
 SETTINGS = web.AppKey("settings", Settings)
 ROOMS = web.AppKey("rooms", RoomManager)
@@ -24,5 +25,6 @@ TRANSLATOR = web.AppKey("translator", Translator)
 ANALYST = web.AppKey("analyst", Analyst)
 NL_JOBS = web.AppKey("nl_jobs", NLJobs)
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
-CONNECTIONS = web.AppKey("connections", ConnectionTracker)
+CONNECTIONS = web.AppKey("connections", AddressLimits)
 SEATS = web.AppKey("seats", SeatService)
+ADVISOR = web.AppKey("advisor", Advisor)

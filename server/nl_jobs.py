@@ -15,14 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..rooms import Room
+from .llm import FINISHED
+from .nl import Translator
+from .rooms import Room
+from .sim import OrderResult
 
 log = logging.getLogger("web")
 
-FINISHED = ("completed", "failed", "cancelled", "timeout")
 
 
-def result_dict(result: Any) -> dict[str, Any]:
+def result_dict(result: OrderResult) -> dict[str, Any]:
     """An OrderResult as the wire shows it: the stable code lets clients translate refusals."""
     out: dict[str, Any] = {"ok": result.ok}
     if not result.ok:
@@ -48,7 +50,9 @@ class NLJob:
 
 
 class NLJobs:
-    def __init__(self, translator: Any) -> None:
+    """Every sentence in flight, from any door (WebSocket, HTTP, MCP)."""
+
+    def __init__(self, translator: Translator) -> None:
         self.translator = translator
         self.jobs: dict[str, NLJob] = {}
         self.sent = 0

@@ -37,6 +37,7 @@ DIFFICULTIES = ("easy", "normal", "hard")
 # process was suspended) and restarts its schedule from now.
 RESYNC_AFTER_S = 1.0
 PERSPECTIVE_SPECTATOR = "spectator"
+# The one event-to-stat map: game events counted into the game-over tallies.
 STAT_EVENTS = {"unit_ready": "units_built", "building_done": "buildings_built",
                "unit_lost": "units_lost", "building_lost": "buildings_lost"}
 
@@ -89,7 +90,7 @@ class RoomFull(Exception):
 
 
 @dataclass(eq=False)
-class Client:
+class Connection:
     """One connection seen from a room: its seat and its outgoing buffers."""
 
     transport: Transport
@@ -202,7 +203,7 @@ class Room:
         self.map_info = self.game.map_info()
         self.bot: Bot | None = Opponent(player=1, difficulty=difficulty, seed=seed, map_info=self.map_info)
         self.seats = [Seat("open"), Seat("ai")]
-        self.clients: set[Client] = set()
+        self.clients: set[Connection] = set()
         self.orders: deque[Order] = deque()
         self.max_spectators = max_spectators
         self.join_window_ticks = int(join_window_s * TICK_RATE)
@@ -220,8 +221,6 @@ class Room:
         self._prev_views: dict[int | str, dict[str, Any]] = {}
         # Per-player tallies for the game-over screen, counted from the game's events.
         self.tallies = [dict.fromkeys(STAT_EVENTS.values(), 0) for _ in range(2)]
-        # When each seat last asked the model for an analysis (the web layer rate-limits with it).
-        self.last_model_analysis: dict[int | None, float] = {}
         # Seats held without a connection (server.mcp) hear their events here.
         self.event_listeners: list[tuple[int, Callable[[dict[str, Any]], None]]] = []
 
@@ -324,7 +323,7 @@ class Room:
         return None
 
     def join(self, transport: Transport, want: str = "player", token: str | None = None,
-             lang: str = "en") -> tuple[Client, str | None]:
+             lang: str = "en") -> tuple[Connection, str | None]:
         """Seat a connection; returns the client and its seat token (None for
         spectators). Raises RoomFull."""
         player = self.seat_for(want, token)
@@ -342,13 +341,13 @@ class Room:
                 seat.kind, seat.token = "human", secrets.token_urlsafe(16)
             seat.clients += 1
             seat_token = seat.token
-        client = Client(transport, player, lang=lang, control_limit=self.control_limit)
+        client = Connection(transport, player, lang=lang, control_limit=self.control_limit)
         self.clients.add(client)
         self.empty_since = None
         client.sender = asyncio.get_running_loop().create_task(client.run_sender(), name=f"sender-{client.id}")
         return client, seat_token
 
-    def leave(self, client: Client) -> None:
+    def leave(self, client: Connection) -> None:
         if client not in self.clients:
             return
         self.clients.discard(client)
@@ -364,7 +363,7 @@ class Room:
         return [{"id": i, "kind": "ai" if s.kind == "ai" else "human", "connected": s.clients > 0}
                 for i, s in enumerate(self.seats)]
 
-    def welcome(self, client: Client, token: str | None) -> dict[str, Any]:
+    def welcome(self, client: Connection, token: str | None) -> dict[str, Any]:
         return {"type": "welcome", "room": self.id, "player": client.player,
                 "role": "spectator" if client.player is None else "player",
                 "token": token, "map": self.map_info, "lang": client.lang,

@@ -15,10 +15,10 @@ from aiohttp import web
 from .. import keys
 from ..metrics import Metrics
 from ..settings import Settings
-from .clients import ConnectionTracker
+from ..limits import AddressLimits
 from .headers import setup_security_headers
 from .lifecycle import (
-    analysis_context,
+    advisor_context,
     close_sockets,
     gc_context,
     housekeeping_context,
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
     app[keys.SOCKETS] = weakref.WeakSet()
-    app[keys.CONNECTIONS] = ConnectionTracker(settings.max_conn_per_ip)
+    app[keys.CONNECTIONS] = AddressLimits(settings.max_conn_per_ip)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(ROOT / "templates")), autoescape=True)
     setup_routes(app, str(ROOT / "static"))
     setup_security_headers(app)
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(rooms_context)
     app.cleanup_ctx.append(model_context)
     app.cleanup_ctx.append(housekeeping_context)
-    app.cleanup_ctx.append(analysis_context)
+    app.cleanup_ctx.append(advisor_context)
     app.cleanup_ctx.append(gc_context)
     setup_seats(app)  # its context needs the rooms and the model's
     app.on_shutdown.append(close_sockets)

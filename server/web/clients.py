@@ -1,10 +1,8 @@
-"""Per-connection guards: origin allowlist, connections per address, and a
-token bucket for message rates."""
+"""Per-request guards of the web layer: the origin allowlist and the client's
+address (the per-address limits are in server/limits.py)."""
 
 from __future__ import annotations
 
-import time
-from collections import Counter
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -35,40 +33,3 @@ def origin_allowed(request: web.Request, settings: Settings) -> bool:
 
 def client_address(request: web.Request) -> str:
     return request.remote or "unknown"
-
-
-class ConnectionTracker:
-    """Counts open WebSocket connections per client address."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.open: Counter[str] = Counter()
-
-    def acquire(self, address: str) -> bool:
-        if self.open[address] >= self.limit:
-            return False
-        self.open[address] += 1
-        return True
-
-    def release(self, address: str) -> None:
-        self.open[address] -= 1
-        if self.open[address] <= 0:
-            del self.open[address]
-
-
-class TokenBucket:
-    """`rate` messages per second on average, `burst` at once."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, float(burst)
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False

@@ -13,12 +13,12 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from .. import keys
+from ..advisor import Advisor, AdvisorSettings
 from ..llm import LLMSettings, ModelWorker
-from ..nl import Analyst, Translator
+from ..nl import Analyst, NLSettings, Translator
 from ..rooms import RoomManager
 from ..sim.rules import TICK_RATE
-from .nl_jobs import NLJobs
-from .ws import request_analysis
+from ..nl_jobs import NLJobs
 
 log = logging.getLogger("web")
 
@@ -55,7 +55,8 @@ async def model_context(app: web.Application) -> AsyncIterator[None]:
         max_queue=s.llm_max_queue, remote_url=s.llm_remote_url, remote_model=s.llm_remote_model,
         idle_unload_s=s.llm_idle_unload_s, default_timeout_s=s.nl_timeout_s))
     worker.start()
-    translator = Translator(worker, s)
+    translator = Translator(worker, NLSettings(fast_path=s.nl_fast_path, cache_size=s.nl_cache_size,
+                                               timeout_s=s.nl_timeout_s))
     app[keys.WORKER] = worker
     app[keys.TRANSLATOR] = translator
     app[keys.ANALYST] = Analyst(worker)
@@ -130,31 +131,17 @@ async def housekeeping_context(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def analysis_context(app: web.Application) -> AsyncIterator[None]:
-    """Periodic model analysis for rooms with a human player connected."""
-    interval = app[keys.SETTINGS].analysis_interval_s
-
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(interval)
-            for room in list(app[keys.ROOMS].rooms.values()):
-                if room.game_over:
-                    continue
-                for player in (0, 1):
-                    langs = room.seated_languages(player)
-                    for lang in langs:
-                        try:
-                            request_analysis(app, room, player, lang)
-                        except Exception:
-                            log.exception("periodic analysis failed in room %s", room.id)
-
-    task = None
-    if interval > 0:
-        task = asyncio.get_running_loop().create_task(loop(), name="analysis")
+async def advisor_context(app: web.Application) -> AsyncIterator[None]:
+    """The advisor service (server/advisor.py) and its periodic advice."""
+    s = app[keys.SETTINGS]
+    advisor = Advisor(app[keys.ANALYST], AdvisorSettings(interval_s=s.analysis_interval_s,
+                                                         min_interval_s=s.analysis_min_interval_s))
+    app[keys.ADVISOR] = advisor
+    rooms = app[keys.ROOMS]
+    task = asyncio.get_running_loop().create_task(advisor.run(lambda: rooms.rooms.values()), name="advisor")
     yield
-    if task is not None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def close_sockets(app: web.Application) -> None:

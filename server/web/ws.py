@@ -7,18 +7,17 @@ is the only writer of states."""
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from .. import keys, protocol
 from ..llm import QueueFull
-from ..nl import heuristic_analysis
-from ..rooms import Client, Room, RoomFull
-from .clients import TokenBucket, client_address, origin_allowed
+from ..rooms import Connection, Room, RoomFull
+from ..limits import TokenBucket
+from .clients import client_address, origin_allowed
 from .i18n import pick_language
-from .nl_jobs import result_dict
+from ..nl_jobs import result_dict
 
 log = logging.getLogger("web")
 
@@ -111,7 +110,7 @@ async def _serve(request: web.Request, address: str) -> web.StreamResponse:
 class Session:
     """One connection's message handling."""
 
-    def __init__(self, app: web.Application, room: Room, client: Client, ws: web.WebSocketResponse) -> None:
+    def __init__(self, app: web.Application, room: Room, client: Connection, ws: web.WebSocketResponse) -> None:
         self.app, self.room, self.client, self.ws = app, room, client, ws
         settings = app[keys.SETTINGS]
         self.settings = settings
@@ -194,7 +193,7 @@ class Session:
         self.reply({"type": "nl_cancelled", "request_id": msg.body["request_id"], "ok": ok})
 
     def on_analysis(self, msg: protocol.ClientMessage) -> None:
-        request_analysis(self.app, self.room, self.client.player, self.client.lang, only=self.client)
+        self.app[keys.ADVISOR].advise(self.room, self.client.player, self.client.lang, only=self.client)
 
     def on_snapshot(self, msg: protocol.ClientMessage) -> None:
         self.client.force_full = True
@@ -211,36 +210,3 @@ def nl_error_text(exc: Exception) -> str:
     if isinstance(exc, QueueFull):
         return "the model is busy: try again in a moment"
     return str(exc)
-
-
-def request_analysis(app: web.Application, room: Room, player: int | None, lang: str,
-                     only: Client | None = None) -> None:
-    """Heuristic analysis at once, then the model's when it is ready. Sent to
-    `only` or else to every client seated as `player`."""
-    view = room.view_for(player)
-
-    def send(message: dict[str, Any]) -> None:
-        data = protocol.encode(message)
-        targets = [only] if only is not None else [c for c in room.clients if c.player == player]
-        for c in targets:
-            c.push(data)
-
-    send({"type": "analysis", "source": "heuristic", "text": heuristic_analysis(view, lang), "lang": lang,
-          "tick": room.tick})
-    analyst = app[keys.ANALYST]
-    now = time.monotonic()
-    if analyst is None or now - room.last_model_analysis.get(player, -1e9) < app[keys.SETTINGS].analysis_min_interval_s:
-        return  # the heuristic answers; the model is asked at most every ANALYSIS_MIN_INTERVAL_S
-    room.last_model_analysis[player] = now
-
-    def on_done(result: dict[str, Any]) -> None:
-        text = result.get("text")
-        # The analyst falls back to the heuristic text when the model's is unusable:
-        # the player already has that one, so only a real model answer is sent.
-        if result.get("status") == "completed" and text and result.get("source", "llm") == "llm":
-            send({"type": "analysis", "source": "llm", "text": text, "lang": lang, "tick": room.tick})
-
-    try:
-        analyst.submit(f"{room.id}:{player}:{lang}", view, lang, on_done)
-    except Exception as exc:  # noqa: BLE001  # any failure here leaves the heuristic answer standing
-        log.debug("model analysis not submitted: %s", exc)
