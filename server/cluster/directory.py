@@ -19,6 +19,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from ..limits import AddressLimits
+
 NODE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 ROOM_SEPARATOR = "."
 
@@ -173,7 +175,7 @@ class LocalDirectory:
 
     def __init__(self, node_id: str = "local", url: str = "") -> None:
         self._node = NodeInfo(id=node_id, url=url)
-        self._counts: dict[tuple[str, str], int] = {}
+        self._limits: dict[str, AddressLimits] = {}
 
     @property
     def node(self) -> NodeInfo:
@@ -212,19 +214,13 @@ class LocalDirectory:
         return None  # every room of the single process is in its RoomManager
 
     async def acquire(self, kind: str, address: str, limit: int) -> bool:
-        key = (kind, address)
-        if self._counts.get(key, 0) >= limit:
-            return False
-        self._counts[key] = self._counts.get(key, 0) + 1
-        return True
+        limits = self._limits.setdefault(kind, AddressLimits(limit))
+        limits.limit = limit
+        return limits.acquire(address)
 
     async def release_slot(self, kind: str, address: str) -> None:
-        key = (kind, address)
-        left = self._counts.get(key, 0) - 1
-        if left > 0:
-            self._counts[key] = left
-        else:
-            self._counts.pop(key, None)
+        if kind in self._limits:
+            self._limits[kind].release(address)
 
     async def held(self, kind: str, address: str) -> int:
-        return self._counts.get((kind, address), 0)
+        return self._limits[kind].open[address] if kind in self._limits else 0

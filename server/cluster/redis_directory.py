@@ -6,6 +6,7 @@ Keys (all under a prefix, `rts:` by default):
                               unless the node's heartbeat refreshes it: a dead node simply vanishes
     nodes               zset  node id -> rooms (its load); members whose node:<id> is gone are dead
     node-rooms:<id>     set   the rooms node <id> runs (to mark them lost when it dies)
+    reserved:<id>       zset  rooms placed on node <id> and not started yet -> when the reservation ends
     room:<room id>      hash  node, state (reserved | active | lost), difficulty, seed,
                               seat0/seat1 (kind), token0/token1 (seat tokens of human seats)
     count:<kind>:<id>   hash  client address -> slots of <kind> held on node <id>; expires with the node
@@ -187,14 +188,16 @@ class RedisDirectory:
                  self._node.id, self._node.url, self.ttl_s)
 
     async def close(self) -> None:
-        """Leave at once rather than after the expiry: our rooms are now lost."""
-        try:
-            await self.redis.delete(self._k("node", self._node.id))
-            await self._sweep(args=[self.prefix, LOST_KEEP_S, int(time.time())])
-        except (RedisError, OSError) as exc:
-            log.warning("could not deregister node %s: %s", self._node.id, exc)
-        finally:
-            await self.redis.aclose()
+        """Stop speaking for this node. Its entry is left to expire rather than
+        deleted: a node that restarts within NODE_TTL_S (a deployment) and brings
+        its rooms back from its game log keeps them; one that does not come back
+        is declared dead by the others at expiry, and its rooms lost."""
+        await self.redis.aclose()
+
+    async def leave(self) -> None:
+        """Leave for good at once (scale-down): our rooms are lost now, not at expiry."""
+        await self.redis.delete(self._k("node", self._node.id))
+        await self._sweep(args=[self.prefix, LOST_KEEP_S, int(time.time())])
 
     async def heartbeat(self, load: NodeLoad) -> list[str]:
         me = self._node.id
@@ -202,12 +205,22 @@ class RedisDirectory:
         rooms_key = self._k("node-rooms", me)
         local_ids = {r.id for r in load.rooms}
         known = set(await self.redis.smembers(rooms_key))  # type: ignore[misc]
+        # Rooms placed here but not started yet count as load, or a node that just
+        # took ten reservations would look empty and take ten more.
+        reserved_key = self._k("reserved", me)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zremrangebyscore(reserved_key, "-inf", time.time())
+        if local_ids:
+            pipe.zrem(reserved_key, *local_ids)
+        pipe.zcard(reserved_key)
+        reserved = (await pipe.execute())[-1]
+        load_score = load.room_count + int(reserved)
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(node_key, mapping={"id": me, "url": self._node.url, "rooms": load.room_count,
-                                     "clients": load.clients, "max_rooms": self.max_rooms,
-                                     "started": int(self.started)})
+                                     "reserved": reserved, "clients": load.clients,
+                                     "max_rooms": self.max_rooms, "started": int(self.started)})
         pipe.expire(node_key, self.ttl_s)
-        pipe.zadd(self._k("nodes"), {me: load.room_count})
+        pipe.zadd(self._k("nodes"), {me: load_score})
         for room in load.rooms:
             self._write_room(pipe, room)
         for gone in known - local_ids:
@@ -266,6 +279,8 @@ class RedisDirectory:
         pipe.hset(key, mapping={"node": node.id, "state": "reserved", "difficulty": difficulty, "seed": seed,
                                 "created": int(time.time())})
         pipe.expire(key, RESERVE_TTL_S)
+        pipe.zadd(self._k("reserved", node.id), {room_id: time.time() + RESERVE_TTL_S})
+        pipe.expire(self._k("reserved", node.id), RESERVE_TTL_S)
         await pipe.execute()
         return room_id
 

@@ -117,6 +117,21 @@ async def test_reserved_then_claimed_room_is_located_with_its_seats(make_node: C
     assert (await a.redis.exists(a._k("room", rid))) == 0
 
 
+async def test_reserved_rooms_count_as_load_until_started(make_node: Callable[..., RedisDirectory]) -> None:
+    a, b = make_node("a"), make_node("b")
+    await a.start()
+    await b.start()
+    await a.heartbeat(load("a.1", "a.2"))
+    first = await a.reserve(await a.place(), "normal", 1)
+    second = await a.reserve(await a.place(), "normal", 2)
+    assert owner_of(first) == owner_of(second) == "b"
+    await b.heartbeat(load())  # b has started neither: still two rooms' worth of load
+    assert (await a.place()).id == "a"
+    await b.heartbeat(load(first, second))  # started: counted once, as rooms
+    nodes = {n.id: n for n in await a.nodes()}
+    assert nodes["b"].rooms == 2
+
+
 async def test_unknown_rooms_are_not_located(make_node: Callable[..., RedisDirectory]) -> None:
     a = make_node("a")
     await a.start()
@@ -157,12 +172,12 @@ async def test_a_node_that_stops_heartbeating_expires_and_its_rooms_are_lost(
     assert await a.heartbeat(load()) == []  # swept once
 
 
-async def test_graceful_close_leaves_the_cluster_at_once(make_node: Callable[..., RedisDirectory]) -> None:
+async def test_leaving_for_good_loses_the_rooms_at_once(make_node: Callable[..., RedisDirectory]) -> None:
     a, b = make_node("a"), make_node("b")
     await a.start()
     await b.start()
     await b.heartbeat(load("b.1"))
-    await b.close()
+    await b.leave()
     assert [n.id for n in await a.nodes()] == ["a"]
     assert (await a.locate("b.1")).state == "lost"  # type: ignore[union-attr]
 
