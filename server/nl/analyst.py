@@ -9,24 +9,20 @@ post-processes its text, falling back to the heuristic when the text is unusable
 from __future__ import annotations
 
 import logging
-import math
 import re
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from ..sim.rules import rules_table
 from .boundary import ModelClient
-from .grammar import analysis_grammar
 from .lang import detect_language
-from .prompts import ANALYSIS_SYSTEM, analysis_user
+from .fact_check import check_sentence
+from .facts import Facts, facts_of
 from .rules import lex
 
 log = logging.getLogger(__name__)
 
 TASK = "analysis"
-THREAT_RADIUS = 12.0
-PRODUCERS = ("barracks", "war_factory")
 # Advice tuning, not balance: idle production is worth a sentence from this many credits on.
 IDLE_ADVICE_CREDITS = 500
 
@@ -94,6 +90,12 @@ _T = {
         "fr": "Les crédits sont bas ({c}) : gardez vos collecteurs au travail et évitez les pertes.",
         "zh-TW": "資金偏低（{c}）：讓採礦車持續採礦，避免損失。",
     },
+    "low_credits_no_harvester": {
+        "en": "Credits are low ({c}) and no harvester is mining: spend carefully and avoid losses.",
+        "fr": "Les crédits sont bas ({c}) et aucun collecteur ne récolte : dépensez avec prudence et évitez "
+              "les pertes.",
+        "zh-TW": "資金偏低（{c}），而且沒有採礦車在採礦：謹慎花費，避免損失。",
+    },
     "stronger": {
         "en": "Your army ({mine} combat units) outweighs the {theirs} enemy units in sight: press the attack{where}.",
         "fr": "Votre armée ({mine} unités de combat) domine les {theirs} unités ennemies visibles : "
@@ -159,96 +161,81 @@ def _lang(lang: str | None) -> str:
     return lang if lang in ("en", "fr", "zh-TW") else "en"
 
 
-def _num(v: Any, default: float = 0.0) -> float:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else default
-
-
-def _direction(dx: float, dy: float) -> str:
-    """Compass name of the vector (dx, dy); y grows southwards."""
-    ang = math.degrees(math.atan2(-dy, dx)) % 360  # 0 = east, 90 = north
-    names = ["east", "northeast", "north", "northwest", "west", "southwest", "south", "southeast"]
-    return names[int((ang + 22.5) // 45) % 8]
-
-
-def _unit_costs() -> dict[str, int]:
-    """Cost of each armed unit type, from the engine's table (read per call: one table, no copy)."""
-    return {name: int(u["cost"]) for name, u in rules_table()["units"].items() if u["armed"]}
-
-
 def _cheapest_building() -> int:
     return min(int(b["cost"]) for b in rules_table()["buildings"].values() if b["buildable"])
 
 
-def _army_value(units: list[dict], costs: dict[str, int]) -> float:
-    """Cost-weighted strength of the combat units, scaled by their health."""
-    total = 0.0
-    for u in units:
-        kind = str(u.get("type"))
-        if kind in costs:
-            total += costs[kind] * _num(u.get("hp"), 1) / max(1.0, _num(u.get("max_hp"), 1))
-    return total
-
-
-def _facts(view: dict) -> dict[str, Any]:
-    player = view.get("player") if isinstance(view.get("player"), dict) else None
-    me = player.get("id") if player else None
-    units = [u for u in view.get("units") or [] if isinstance(u, dict)]
-    buildings = [b for b in view.get("buildings") or [] if isinstance(b, dict)]
-    my_units = [u for u in units if u.get("owner") == me]
-    en_units = [u for u in units if u.get("owner") != me]
-    my_b = [b for b in buildings if b.get("owner") == me]
-    en_b = [b for b in buildings if b.get("owner") != me]
-    done_b = [b for b in my_b if _num(b.get("built"), 1.0) >= 1.0]
-    f: dict[str, Any] = {"me": me, "player": player, "my_units": my_units, "en_units": en_units,
-                         "my_b": my_b, "en_b": en_b}
-    f["my_types"] = Counter(u.get("type") for u in my_units)
-    f["en_types"] = Counter(u.get("type") for u in en_units)
-    f["b_types"] = Counter(b.get("type") for b in my_b)
-    f["done_types"] = Counter(b.get("type") for b in done_b)
-    costs = _unit_costs()
-    f["my_army"] = sum(1 for u in my_units if u.get("type") in costs)
-    f["en_army"] = sum(1 for u in en_units if u.get("type") in costs)
-    f["my_value"] = _army_value(my_units, costs)
-    f["en_value"] = _army_value(en_units, costs)
-    # base centre and threats
-    base: tuple[float, float] | None = None
-    if my_b:
-        base = (sum(_num(b.get("x")) + _num(b.get("w"), 1) / 2 for b in my_b) / len(my_b),
-                sum(_num(b.get("y")) + _num(b.get("h"), 1) / 2 for b in my_b) / len(my_b))
-    f["base"] = base
-    threats = []
-    centres = [(_num(b.get("x")) + _num(b.get("w"), 1) / 2, _num(b.get("y")) + _num(b.get("h"), 1) / 2)
-               for b in my_b]
-    if centres:
-        r2 = THREAT_RADIUS * THREAT_RADIUS
-        x0 = min(c[0] for c in centres) - THREAT_RADIUS
-        x1 = max(c[0] for c in centres) + THREAT_RADIUS
-        y0 = min(c[1] for c in centres) - THREAT_RADIUS
-        y1 = max(c[1] for c in centres) + THREAT_RADIUS
-        for u in en_units:
-            ux, uy = _num(u.get("x")), _num(u.get("y"))
-            if not (x0 <= ux <= x1 and y0 <= uy <= y1):
-                continue
-            if any((ux - bx) ** 2 + (uy - by) ** 2 <= r2 for bx, by in centres):
-                threats.append(u)
-    f["threats"] = threats
-    # enemy base direction (from remembered buildings)
-    f["enemy_dir"] = None
-    if en_b and base is not None:
-        ex = sum(_num(b.get("x")) for b in en_b) / len(en_b)
-        ey = sum(_num(b.get("y")) for b in en_b) / len(en_b)
-        f["enemy_dir"] = _direction(ex - base[0], ey - base[1])
-    # economy
-    if player:
-        power = player.get("power") or {}
-        f["credits"] = int(_num(player.get("credits")))
-        f["power"] = (int(_num(power.get("produced"))), int(_num(power.get("used"))))
-        sw = player.get("superweapon") or {}
-        f["sw_ready"] = bool(sw.get("ready")) or _num(sw.get("charge")) >= 1.0
+def _spectator_sentences(view: dict, lang: str) -> list[str]:
+    f = facts_of(view)
+    a, b = f.players.get(0, (0, 0))
+    c, d = f.players.get(1, (0, 0))
+    out = [_t("spectator", lang, a=a, b=b, c=c, d=d)]
+    if a + b > 2 * (c + d) or c + d > 2 * (a + b):
+        lead = 0 if a + b > c + d else 1
+        out.append({"en": f"Player {lead} is clearly ahead.", "fr": f"Le joueur {lead} mène nettement.",
+                    "zh-TW": f"玩家 {lead} 明顯領先。"}[lang])
     else:
-        f["credits"], f["power"], f["sw_ready"] = 0, (0, 0), False
-    f["idle"] = [b.get("type") for b in done_b if b.get("type") in PRODUCERS and not b.get("queue")]
-    return f
+        out.append({"en": "The game is still balanced.", "fr": "La partie reste équilibrée.",
+                    "zh-TW": "目前局勢仍然均衡。"}[lang])
+    return out
+
+
+def fact_sentences(view: dict, lang: str = "en") -> list[tuple[str, int, str]]:
+    """Every fact worth saying about a player's view, as (key, priority, sentence in ``lang``),
+    most important first. The heuristic text is a choice among them; the model gets them all."""
+    lang = _lang(lang)
+    if not isinstance(view, dict):
+        view = {}
+    f = facts_of(view)
+    names = _NAMES[lang]
+    ranked: list[tuple[str, int, str]] = []
+    if f.game_over:
+        ranked.append(("over", 200, _t("over", lang)))
+    if f.threats:
+        types = sorted(f.threats.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        desc = ("、" if lang == "zh-TW" else ", ").join(f"{n} {names.get(t, t)}" for t, n in types)
+        ranked.append(("threat", 100, _t("threat", lang, n=f.threat_count, types=desc)))
+    if f.superweapon_ready:
+        ranked.append(("superweapon", 90, _t("superweapon", lang)))
+    if f.low_power:
+        ranked.append(("low_power", 80, _t("low_power", lang, p=f.power_produced, u=f.power_used)))
+    if not f.has("refinery"):
+        ranked.append(("no_refinery", 70, _t("no_refinery", lang)))
+    elif f.harvesters < 2:
+        ranked.append(("few_harvesters", 65, _t("few_harvesters", lang, h=f.harvesters)))
+    if not f.has("barracks"):
+        ranked.append(("no_barracks", 50, _t("no_barracks", lang)))
+    elif not f.has("war_factory"):
+        ranked.append(("no_factory", 45, _t("no_factory", lang)))
+    if f.idle_producers and f.credits >= IDLE_ADVICE_CREDITS:
+        what = ("、" if lang == "zh-TW" else ", ").join(sorted({names.get(t, t) for t in f.idle_producers}))
+        ranked.append(("idle", 60, _t("idle", lang, c=f.credits, what=what)))
+    elif f.credits < _cheapest_building():  # not enough for any building
+        key = "low_credits" if f.harvesters else "low_credits_no_harvester"
+        ranked.append((key, 30, _t(key, lang, c=f.credits)))
+    # army balance: always said
+    where = ""
+    if f.enemy_direction:
+        dname = _DIR_NAMES[lang][f.enemy_direction]
+        if lang == "fr" and dname[0] in "eo":
+            where = _T["where_fr_vowel"]["fr"].format(d=dname)
+        else:
+            where = _T["where"][lang].format(d=dname)
+    mine, theirs = f.my_army, f.enemy_army
+    balance = f.balance
+    if balance == "no_enemy_seen":
+        text = _t("scout", lang, mine=mine, where=where)
+    elif balance == "stronger":
+        text = _t("stronger", lang, mine=mine, theirs=theirs, where=where)
+    elif balance == "weaker":
+        text = _t("weaker", lang, mine=mine, theirs=theirs)
+    else:
+        text = _t("even", lang, mine=mine, theirs=theirs)
+    # the balance goes right after a threat or the end of the game, else first
+    ranked.sort(key=lambda p: -p[1])
+    urgent = 1 if ranked and ranked[0][1] >= 100 else 0
+    ranked.insert(urgent, ("balance", 95 if urgent else 150, text))
+    return ranked
 
 
 def heuristic_analysis(view: dict, lang: str = "en") -> str:
@@ -256,75 +243,10 @@ def heuristic_analysis(view: dict, lang: str = "en") -> str:
     lang = _lang(lang)
     if not isinstance(view, dict):
         view = {}
-    f = _facts(view)
-    names = _NAMES[lang]
     sep = "" if lang == "zh-TW" else " "
-    if f["player"] is None:  # spectator
-        units = [u for u in view.get("units") or [] if isinstance(u, dict)]
-        blds = [b for b in view.get("buildings") or [] if isinstance(b, dict)]
-        a = sum(1 for u in units if u.get("owner") == 0)
-        c = sum(1 for u in units if u.get("owner") == 1)
-        b = sum(1 for x in blds if x.get("owner") == 0)
-        d = sum(1 for x in blds if x.get("owner") == 1)
-        out = [_t("spectator", lang, a=a, b=b, c=c, d=d)]
-        if a + b > 2 * (c + d) or c + d > 2 * (a + b):
-            lead = 0 if a + b > c + d else 1
-            out.append({"en": f"Player {lead} is clearly ahead.", "fr": f"Le joueur {lead} mène nettement.",
-                        "zh-TW": f"玩家 {lead} 明顯領先。"}[lang])
-        else:
-            out.append({"en": "The game is still balanced.", "fr": "La partie reste équilibrée.",
-                        "zh-TW": "目前局勢仍然均衡。"}[lang])
-        return sep.join(out)
-
-    ranked: list[tuple[int, str]] = []
-    if view.get("game_over"):
-        ranked.append((200, _t("over", lang)))
-    if f["threats"]:
-        types = Counter(u.get("type") for u in f["threats"])
-        desc = ("、" if lang == "zh-TW" else ", ").join(f"{n} {names.get(t, t)}" for t, n in types.most_common(3))
-        ranked.append((100, _t("threat", lang, n=len(f["threats"]), types=desc)))
-    if f["sw_ready"]:
-        ranked.append((90, _t("superweapon", lang)))
-    produced, used = f["power"]
-    if used > produced:
-        ranked.append((80, _t("low_power", lang, p=produced, u=used)))
-    harvesters = f["my_types"].get("harvester", 0)
-    if not f["b_types"].get("refinery"):
-        ranked.append((70, _t("no_refinery", lang)))
-    elif harvesters < 2:
-        ranked.append((65, _t("few_harvesters", lang, h=harvesters)))
-    if not f["b_types"].get("barracks"):
-        ranked.append((50, _t("no_barracks", lang)))
-    elif not f["b_types"].get("war_factory"):
-        ranked.append((45, _t("no_factory", lang)))
-    if f["idle"] and f["credits"] >= IDLE_ADVICE_CREDITS:
-        what = ("、" if lang == "zh-TW" else ", ").join(sorted({names.get(t, t) for t in f["idle"]}))
-        ranked.append((60, _t("idle", lang, c=f["credits"], what=what)))
-    elif f["credits"] < _cheapest_building():  # not enough for any building
-        ranked.append((30, _t("low_credits", lang, c=f["credits"])))
-    # army balance: always said
-    where = ""
-    if f["enemy_dir"]:
-        dname = _DIR_NAMES[lang][f["enemy_dir"]]
-        if lang == "fr" and dname[0] in "eo":
-            where = _T["where_fr_vowel"]["fr"].format(d=dname)
-        else:
-            where = _T["where"][lang].format(d=dname)
-    mine, theirs = f["my_army"], f["en_army"]
-    if theirs == 0:
-        balance = _t("scout", lang, mine=mine, where=where)
-    elif f["my_value"] >= 1.5 * f["en_value"]:
-        balance = _t("stronger", lang, mine=mine, theirs=theirs, where=where)
-    elif f["en_value"] >= 1.5 * f["my_value"]:
-        balance = _t("weaker", lang, mine=mine, theirs=theirs)
-    else:
-        balance = _t("even", lang, mine=mine, theirs=theirs)
-    ranked.sort(key=lambda p: -p[0])
-    top = [s for _, s in ranked[:3]]
-    if f["threats"] or view.get("game_over"):
-        sentences = top[:1] + [balance] + top[1:3]
-    else:
-        sentences = [balance] + top[:3]
+    if not isinstance(view.get("player"), dict):  # spectator
+        return sep.join(_spectator_sentences(view, lang))
+    sentences = [s for _, _, s in fact_sentences(view, lang)[:4]]
     if len(sentences) < 2:
         sentences.append({"en": "Keep your harvesters busy and your production running.",
                           "fr": "Gardez vos collecteurs occupés et votre production active.",
@@ -333,33 +255,32 @@ def heuristic_analysis(view: dict, lang: str = "en") -> str:
 
 
 def summarize(view: dict) -> str:
-    """A compact English report of the visible state, for the model."""
+    """A compact English report of the visible state (logs, and a second view of the facts)."""
     if not isinstance(view, dict):
         return "no data"
-    f = _facts(view)
+    f = facts_of(view)
     parts = []
-    if f["player"] is not None:
-        p, u = f["power"]
-        parts.append(f"credits {f['credits']}")
-        parts.append(f"power {p} produced / {u} used" + (" (LOW)" if u > p else ""))
-        sw = (f["player"].get("superweapon") or {})
-        parts.append("superweapon READY" if f["sw_ready"] else f"superweapon {int(100 * _num(sw.get('charge')))}%")
-    mu = ", ".join(f"{n} {t}" for t, n in sorted(f["my_types"].items())) or "none"
+    if not f.spectator:
+        parts.append(f"credits {f.credits}")
+        parts.append(f"power {f.power_produced} produced / {f.power_used} used" + (" (LOW)" if f.low_power else ""))
+        parts.append("superweapon READY" if f.superweapon_ready
+                     else f"superweapon {int(100 * f.superweapon_charge)}%")
+    mu = ", ".join(f"{n} {t}" for t, n in sorted(f.my_units.items())) or "none"
     parts.append(f"my units: {mu}")
-    mb = ", ".join(f"{n} {t}" for t, n in sorted(f["b_types"].items())) or "none"
+    mb = ", ".join(f"{n} {t}" for t, n in sorted(f.my_buildings.items())) or "none"
     parts.append(f"my buildings: {mb}")
-    if f["idle"]:
-        parts.append("idle production: " + ", ".join(sorted(set(f["idle"]))))
-    eu = ", ".join(f"{n} {t}" for t, n in sorted(f["en_types"].items())) or "none"
+    if f.idle_producers:
+        parts.append("idle production: " + ", ".join(sorted(set(f.idle_producers))))
+    eu = ", ".join(f"{n} {t}" for t, n in sorted(f.enemy_units.items())) or "none"
     parts.append(f"enemy units in sight: {eu}")
-    if f["threats"]:
-        parts.append(f"{len(f['threats'])} enemy units NEAR MY BASE")
-    if f["en_b"]:
-        eb = ", ".join(f"{n} {t}" for t, n in sorted(Counter(b.get('type') for b in f['en_b']).items()))
-        parts.append(f"known enemy buildings: {eb}" + (f" to the {f['enemy_dir']}" if f["enemy_dir"] else ""))
+    if f.threats:
+        parts.append(f"{f.threat_count} enemy units NEAR MY BASE")
+    if f.enemy_buildings:
+        eb = ", ".join(f"{n} {t}" for t, n in sorted(f.enemy_buildings.items()))
+        parts.append(f"known enemy buildings: {eb}" + (f" to the {f.enemy_direction}" if f.enemy_direction else ""))
     else:
         parts.append("enemy base not found yet")
-    if view.get("game_over"):
+    if f.game_over:
         parts.append("GAME OVER")
     return "; ".join(parts) + "."
 
@@ -391,11 +312,13 @@ def _near_duplicate(a: str, b: str) -> bool:
     return a == b or (n >= 12 and a[:head] == b[:head])
 
 
-def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
+def postprocess(text: str, lang: str, summary: str | None = None, facts: Facts | None = None,
+                dropped: list[tuple[str, list[str]]] | None = None) -> str | None:
     """Clean the model's advice: 2-4 distinct complete sentences in ``lang``, capped; None if unusable.
 
     Sentences that echo the situation report, quote numbers absent from it (``summary``),
-    or are cut off are dropped.
+    or are cut off are dropped; with ``facts``, so is every sentence the checker finds false
+    (fact_check.py), and the reasons are appended to ``dropped``.
     """
     if not isinstance(text, str):
         return None
@@ -421,7 +344,13 @@ def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
             continue
         if _ECHO.search(s) or s.count(";") >= 2:
             continue
-        if summary is not None and any(n not in known_numbers for n in re.findall(r"\d+", s)):
+        if facts is not None:
+            reasons = check_sentence(s, facts, lang)
+            if reasons:  # false by the facts or the rules table: never shown
+                if dropped is not None:
+                    dropped.append((s, reasons))
+                continue
+        elif summary is not None and any(n not in known_numbers for n in re.findall(r"\d+", s)):
             continue  # an invented figure
         if not _on_topic(s):
             continue  # fluent but not about the game
@@ -442,10 +371,67 @@ def postprocess(text: str, lang: str, summary: str | None = None) -> str | None:
     return joined.strip()
 
 
-class Analyst:
-    """Model analysis, at most one pending per room (replace_key)."""
+# ------------------------------------------------------------------ the model's analysis: facts first
+_SHOT_FACTS = {
+    "en": ["You are outgunned: 2 combat units against 6 enemy units in sight; defend and build up before "
+           "attacking.", "Power is low (100/120): build a power plant, production and turrets run at half speed.",
+           "Build a war factory to unlock tanks, artillery and helicopters."],
+    "fr": ["Votre superarme est prête : lancez-la sur la base ennemie.",
+           "Vous avez 8 unités de combat et aucun ennemi en vue ; partez en reconnaissance vers le sud-est.",
+           "Construisez une caserne pour entraîner de l'infanterie."],
+    "zh-TW": ["威脅：3 個敵方單位（3 坦克）接近你的基地，把部隊調回來防守。",
+              "雙方勢均力敵：4 個戰鬥單位對上視野內 3 個敵方單位；繼續擴充軍隊。",
+              "你沒有精煉廠：建造一座才能從礦石賺取資金。"],
+}
+_SHOT_ANSWERS = {
+    "en": "Power is low (100/120), so build a power plant first. You are outgunned, 2 combat units against 6: "
+          "defend before attacking.",
+    "fr": "Votre superarme est prête : lancez-la sur la base ennemie. Vous avez 8 unités de combat et aucun "
+          "ennemi en vue, partez en reconnaissance vers le sud-est.",
+    "zh-TW": "威脅：3 輛敵方坦克接近你的基地，把部隊調回來防守。你沒有精煉廠，建造一座才能賺取資金。",
+}
+_ASK = {"en": "Advice in English:", "fr": "Conseil en français :", "zh-TW": "繁體中文建議："}
 
-    def __init__(self, worker: ModelClient | None, *, max_tokens: int = 120, timeout_s: float = 30.0) -> None:
+
+def facts_user(view: dict, lang: str) -> str:
+    """The changing part of an analysis request: the facts of the view, in the player's language."""
+    lang = _lang(lang)
+    return "Facts:\n" + "\n".join(f"- {s}" for _, _, s in fact_sentences(view, lang)) + "\n" + _ASK[lang]
+
+
+ANALYSIS_FACTS_SYSTEM = (
+    "You advise a player of a real-time strategy game. You get true facts about the player's situation, "
+    "in the player's language. Pick the two or three that matter most now (a threat first, then power, "
+    "economy and production) and say them to the player in two or three short sentences, in the same "
+    "language. Use only the facts given; keep their numbers exactly; add nothing else.\n"
+    + "\n".join("Facts:\n" + "\n".join(f"- {x}" for x in _SHOT_FACTS[lg]) + "\n" + _ASK[lg] + " "
+                + _SHOT_ANSWERS[lg] for lg in ("en", "fr", "zh-TW"))
+)
+
+_FACT_SENTENCE = {
+    "en": r"""[A-Z] [a-zA-Z0-9 ,;:()/'-]{12,170} "." """,
+    "fr": r"""[A-ZÉÀ] [a-zA-Z0-9àâçéèêëîïôûùüÿœÉÀ ,;:()/'-]{12,190} "." """,
+    "zh-TW": r"""[一-鿿] [一-鿿0-9，、：；（）/ ]{3,60} "。" """,
+}
+
+
+def facts_grammar(lang: str) -> str:
+    """2-3 plain sentences in ``lang``'s script; digits allowed (the checker verifies every number)."""
+    sep = '""' if lang == "zh-TW" else '" "'
+    sentence = _FACT_SENTENCE.get(lang, _FACT_SENTENCE["en"]).strip()
+    return f"root ::= s {sep} s ({sep} s)?\ns ::= {sentence}\n"
+
+
+class Analyst:
+    """Model analysis, at most one pending per room (replace_key).
+
+    Facts first: the model is given the facts of the view (``fact_sentences``, the same code
+    as the heuristic text) in the player's language and only chooses and phrases them; every
+    sentence it writes is checked against the facts and the rules table (fact_check.py), a
+    false one is dropped, and with fewer than two left the heuristic text stands.
+    """
+
+    def __init__(self, worker: ModelClient | None, *, max_tokens: int = 150, timeout_s: float = 30.0) -> None:
         self.worker = worker
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
@@ -454,24 +440,30 @@ class Analyst:
                on_done: Callable[[dict[str, Any]], Any] | None = None) -> str | None:
         """Queue a model analysis; returns the worker request id, or None if the model is not ready.
 
-        ``on_done(result)`` gets {"request_id","room","status","source","text","lang"}: status
-        "completed" with the model's cleaned text (source "llm"), or the heuristic text (source
-        "heuristic") when the model's text was unusable; other statuses (cancelled, timeout,
+        ``on_done(result)`` gets {"request_id","room","status","source","text","lang","dropped"}: status
+        "completed" with the model's checked text (source "llm"), or the heuristic text (source
+        "heuristic") when too little of the model's text was usable and true; ``dropped`` lists the
+        sentences the checker refused, with its reasons. Other statuses (cancelled, timeout,
         failed) carry no text. Raises the worker's QueueFull.
         """
         lang = _lang(lang)
         if self.worker is None or self.worker.state != "ready":
             return None
+        facts = facts_of(view)
         summary = summarize(view)
         fallback = heuristic_analysis(view, lang)
-        user = analysis_user(summary, lang, heuristic_analysis(view, "en"))
+        user = facts_user(view, lang)
         holder: dict[str, str] = {}
 
         def done(snap: dict[str, Any]) -> None:
             result: dict[str, Any] = {"request_id": holder.get("id", snap.get("id")), "room": room_id,
-                                      "status": snap.get("status"), "lang": lang, "source": "llm", "text": None}
+                                      "status": snap.get("status"), "lang": lang, "source": "llm", "text": None,
+                                      "dropped": []}
             if snap.get("status") == "completed":
-                text = postprocess(snap.get("text") or "", lang, summary)
+                dropped: list[tuple[str, list[str]]] = []
+                text = postprocess(snap.get("text") or "", lang, summary, facts=facts, dropped=dropped)
+                result["dropped"] = [[s, r] for s, r in dropped]
+                result["model_text"] = snap.get("text") or ""
                 if text is None:
                     result.update(source="heuristic", text=fallback)
                 else:
@@ -482,7 +474,7 @@ class Analyst:
                 except Exception:
                     log.exception("analysis on_done failed")
 
-        rid = self.worker.submit(TASK, ANALYSIS_SYSTEM, user, grammar=analysis_grammar(lang),
+        rid = self.worker.submit(TASK, ANALYSIS_FACTS_SYSTEM, user, grammar=facts_grammar(lang),
                                  max_tokens=self.max_tokens, priority=10,
                                  timeout_s=self.timeout_s, replace_key=str(room_id), on_done=done)
         holder["id"] = rid

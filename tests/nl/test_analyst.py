@@ -128,31 +128,59 @@ def test_postprocess(text, lang, ok):
         assert out.count("Build a power plant now.") <= 1 and "increase" not in out
 
 
+async def _one(a, room, v, lang):
+    got = []
+    a.submit(room, v, lang, got.append)
+    for _ in range(400):
+        if got:
+            break
+        await asyncio.sleep(0.005)
+    return got[0]
+
+
 async def test_model_analysis_request_and_fallback():
-    backend = ScriptedBackend({"Situation:": "Build a power plant first. Then train more tanks to defend."})
+    backend = ScriptedBackend({"Facts:\n- Threat": "Threat: 3 enemy units are near your base. Power is low (100/150): "
+                                                   "build a power plant first."})
     w = await ready_worker(backend)
     try:
         a = Analyst(w)
-        got = []
-        rid = a.submit("room1", UNDER_ATTACK, "en", got.append)
-        assert rid
-        for _ in range(400):
-            if got:
-                break
-            await asyncio.sleep(0.005)
-        assert got[0]["status"] == "completed" and got[0]["source"] == "llm"
-        assert got[0]["text"] == "Build a power plant first. Then train more tanks to defend."
+        got = await _one(a, "room1", UNDER_ATTACK, "en")
+        assert got["status"] == "completed" and got["source"] == "llm", got
+        assert got["text"] == "Threat: 3 enemy units are near your base. Power is low (100/150): build a power plant first."
+        assert got["dropped"] == []
         call = backend.calls[0]
-        assert call.task == "analysis" and "credits 2400" in call.user and call.max_tokens <= 128
+        # facts first: the model reads the facts of the view, in the player's language
+        assert call.task == "analysis" and call.user.startswith("Facts:\n- Threat: 3 enemy units")
+        assert "Power is low (100/150)" in call.user and call.max_tokens <= 160
         assert call.grammar and call.grammar.startswith("root ::=")
         # the model answers in the wrong language: the heuristic stands in
-        got.clear()
-        a.submit("room1", UNDER_ATTACK, "zh-TW", got.append)
-        for _ in range(400):
-            if got:
-                break
-            await asyncio.sleep(0.005)
-        assert got[0]["source"] == "heuristic" and got[0]["text"] == heuristic_analysis(UNDER_ATTACK, "zh-TW")
+        got = await _one(a, "room1", UNDER_ATTACK, "zh-TW")
+        assert got["source"] == "heuristic" and got["text"] == heuristic_analysis(UNDER_ATTACK, "zh-TW")
+        assert "威脅" in backend.calls[-1].user
+    finally:
+        w.close()
+
+
+async def test_a_false_sentence_is_never_shown():
+    """The issue's example: no refinery, and the model says a barracks earns credits."""
+    no_refinery = view(credits=900, units=[unit(1, "infantry", 0, 7, 5)],
+                       buildings=[bld(10, "hq", 0, 3, 3, 3, 3), bld(11, "power_plant", 0, 6, 3)])
+    backend = ScriptedBackend({"Facts:": "You have to build a barracks to earn credits from ore. You have no "
+                                         "refinery: build one to start earning credits from ore. Build a barracks "
+                                         "to train infantry."})
+    w = await ready_worker(backend)
+    try:
+        a = Analyst(w)
+        got = await _one(a, "r", no_refinery, "en")
+        assert got["source"] == "llm"
+        assert "barracks to earn" not in got["text"] and got["text"].startswith("You have no refinery")
+        assert got["dropped"][0][0] == "You have to build a barracks to earn credits from ore."
+        assert "earn credits" in got["dropped"][0][1][0]
+        # only one true sentence left: the heuristic text stays, marked as such
+        backend.replies = {"Facts:": "You have 9 tanks. Build a barracks to earn credits. Build a refinery now."}
+        got = await _one(a, "r", no_refinery, "en")
+        assert got["source"] == "heuristic" and got["text"] == heuristic_analysis(no_refinery, "en")
+        assert len(got["dropped"]) == 2
     finally:
         w.close()
 
