@@ -12,6 +12,7 @@ class QueueItem:
     item: str                     # unit type
     progress: float = 0.0         # ticks of training done (slower when power is low)
     paid: bool = False            # its cost is charged when training starts, refunded if cancelled
+    unit: int = 0                 # once out: the unit's id (-1: no room to put it); plans follow it
 
 
 class Unit:

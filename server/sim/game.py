@@ -22,6 +22,7 @@ from .fog import update_fog
 from .gate import OrderResult, gate
 from .movement import arrive, move, separate
 from .pathing import run_paths
+from .plans import plans_of, run_plans
 from .production import production, spawn_near, update_power
 from .spatial import index
 from .superweapon import charge
@@ -46,9 +47,10 @@ class Game:
     def __init__(self, seed: int = 1, width: int = R.DEFAULT_WIDTH, height: int = R.DEFAULT_HEIGHT, *,
                  terrain: str | list[str] | None = None,
                  hq_sites: list[tuple[int, int]] | None = None,
-                 start: bool = True) -> None:
+                 start: bool = True, max_plans: int = R.MAX_PLANS_PER_PLAYER) -> None:
         """``terrain``: optional hand-made map (rows of ``.~o*`` or one W*H string) for tests.
         ``start=False``: no HQs nor units are placed (tests add them with ``add_unit``/``add_building``).
+        ``max_plans``: active plans a player may hold (the MAX_PLANS_PER_PLAYER setting).
         """
         if terrain is not None:
             if isinstance(terrain, str):
@@ -66,6 +68,7 @@ class Game:
         if hq_sites is None:
             hq_sites = [mapgen.hq_site(width, height, 0), mapgen.hq_site(width, height, 1)]
         self.world = w = World(seed, width, height, tiles, hq_sites)
+        w.max_plans = max(0, int(max_plans))
         if start:
             for p in range(NPLAYERS):
                 hx, hy = w.hq_sites[p]
@@ -129,6 +132,10 @@ class Game:
         """The one gate: validate ``action`` for ``player`` and apply it. Never raises."""
         return gate(self.world, player, action, commit=True)
 
+    def plans(self, player: int, active_only: bool = True) -> list[dict]:
+        """The player's plans (PLAN dicts of PROTOCOL.md, in id order); all kept ones if not ``active_only``."""
+        return plans_of(self.world, player, active_only)
+
     def view(self, player: int | None = None) -> dict:
         """The ``state`` body of WIRE.md (without ``"type"``) for ``player``; None = spectator (all)."""
         if player is None:
@@ -156,6 +163,7 @@ class Game:
         update_power(w)                     # production.py
         production(w)                       # production.py: construction and training
         charge(w)                           # superweapon.py
+        run_plans(w)                        # plans.py: steps whose time has come go through the gate
         index(w)                            # spatial.py
         for u in list(w.units.values()):
             if not u.alive:
@@ -195,6 +203,8 @@ class Game:
             queue = [[q.item, q.progress, q.paid] for q in b.queue]
             h.update(repr((b.id, b.type, b.owner, b.x, b.y, b.hp, b.built, b.progress, queue)).encode())
         h.update(repr(w.ore).encode())
+        if w.plans:  # only then: games without plans keep the digests they always had
+            h.update(repr([p.to_dict() for p in w.plans.values()]).encode())
         return h.hexdigest()
 
     def snapshot(self) -> bytes:

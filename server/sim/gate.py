@@ -44,8 +44,12 @@ class Refuse(Exception):
         self.msg = msg
 
 
-def gate(w: World, player: Any, action: Any, commit: bool) -> OrderResult:
-    """Check ``action`` for ``player``; with ``commit``, apply it and log it. Never raises."""
+def gate(w: World, player: Any, action: Any, commit: bool, log_order: bool = True) -> OrderResult:
+    """Check ``action`` for ``player``; with ``commit``, apply it and (``log_order``) log it. Never raises.
+
+    A plan's steps pass through here with ``log_order=False``: the plan order itself is in the
+    log, and replaying it runs its steps again, so logging them too would run them twice.
+    """
     try:
         if isinstance(player, bool) or not isinstance(player, int) or not 0 <= player < len(w.players):
             return OrderResult(False, "unknown player", {"code": "bad_player"})
@@ -62,7 +66,8 @@ def gate(w: World, player: Any, action: Any, commit: bool) -> OrderResult:
             return OrderResult(True, None, {"code": "ok"})
         info = fn() or {}
         info.setdefault("code", "ok")
-        w.order_log.append((w.tick, player, act.to_dict()))
+        if log_order:
+            w.order_log.append((w.tick, player, act.to_dict()))
         return OrderResult(True, None, info)
     except Exception:  # never let an order crash the room
         log.exception("order failed: player=%r action=%r", player, action)
@@ -71,7 +76,15 @@ def gate(w: World, player: Any, action: Any, commit: bool) -> OrderResult:
 
 # ---------------------------------------------------------------------- selections and targets
 def select(w: World, p: int, sel: Selection, kind: str) -> list[Unit]:
-    """The player's units a selection names (``type: all`` leaves harvesters out except to harvest/stop)."""
+    """The player's units a selection names (``type: all`` means combat units: harvesters only to harvest).
+
+    ``{"selection": true}`` and ``{"step": k}`` never reach here resolved: the server replaces the
+    first by the ids the client sent, a plan replaces the second by the ids of its step's units.
+    """
+    if sel.selection:
+        raise Refuse("no_selection", "no units are selected")
+    if sel.step is not None:
+        raise Refuse("not_in_plan", "units of a step can only be named inside a plan")
     own = [u for u in w.units.values() if u.owner == p and u.alive]
     if sel.ids is not None:
         want = set(sel.ids)
@@ -80,7 +93,7 @@ def select(w: World, p: int, sel: Selection, kind: str) -> list[Unit]:
             raise Refuse("no_units", "none of those units are yours")
     else:
         if sel.type == "all":
-            chosen = own if kind in ("harvest", "stop") else [u for u in own if u.type != "harvester"]
+            chosen = own if kind == "harvest" else [u for u in own if u.type != "harvester"]
         else:
             chosen = [u for u in own if u.type == sel.type]
         if not chosen:
@@ -92,6 +105,11 @@ def select(w: World, p: int, sel: Selection, kind: str) -> list[Unit]:
             chosen = chosen[:sel.count]
             chosen.sort(key=lambda u: u.id)
     return chosen
+
+
+#: corner place -> (on the right, at the bottom)
+CORNERS: dict[str, tuple[bool, bool]] = {"top_left": (False, False), "top_right": (True, False),
+                                         "bottom_left": (False, True), "bottom_right": (True, True)}
 
 
 def centre(w: World, units: list[Unit]) -> tuple[float, float]:
@@ -129,6 +147,14 @@ def resolve(w: World, p: int, t: Target, units: list[Unit]) -> tuple[tuple[float
         y = min(H - 0.5, max(0.5, cy + dy * H * R.DIRECTION_FRACTION))
         return (int(x) + 0.5, int(y) + 0.5), None
     if t.kind == "place":
+        if t.place == "center":
+            return (W // 2 + 0.5, H // 2 + 0.5), None
+        if t.place in CORNERS:
+            right, bottom = CORNERS[t.place]
+            inset = R.CORNER_INSET
+            x = W - 1 - inset if right else inset
+            y = H - 1 - inset if bottom else inset
+            return (min(W - 1, max(0, x)) + 0.5, min(H - 1, max(0, y)) + 0.5), None
         if t.place == "home":
             hx, hy = w.home(p)
             return (hx, hy), None
@@ -382,9 +408,20 @@ def do_launch_superweapon(w: World, p: int, a: Action) -> Commit:
     return commit
 
 
-#: action name (orders.ALL_ACTION_TYPES) -> its handler
+def do_plan(w: World, p: int, a: Action) -> Commit:
+    from . import plans  # plans.py runs its steps through this gate: imported here to keep imports acyclic
+    return plans.submit(w, p, a)
+
+
+def do_cancel_plan(w: World, p: int, a: Action) -> Commit:
+    from . import plans
+    return plans.cancel(w, p, a)
+
+
+#: action name (orders.ALL_ACTION_TYPES + PLAN_ACTION_TYPES) -> its handler
 HANDLERS: dict[str, Callable[[World, int, Action], Commit]] = {
     "move": do_move, "attack": do_attack, "stop": do_stop, "harvest": do_harvest,
     "defend_base": do_defend_base, "build_unit": do_build_unit, "build_building": do_build_building,
     "sell": do_sell, "cancel": do_cancel, "launch_superweapon": do_launch_superweapon,
+    "plan": do_plan, "cancel_plan": do_cancel_plan,
 }

@@ -8,22 +8,36 @@ bounds); the rules (credits, ownership, placement...) are checked by
 Extension actions (documented in docs/SIMULATION.md):
 ``{"action":"sell","building":id}`` and ``{"action":"cancel","building":id}``;
 ``build_unit`` also accepts an optional ``"building": id`` (which producer).
+
+Plans (PROTOCOL.md "Plans"): ``{"action":"plan","text","steps":[STEP...]}`` and
+``{"action":"cancel_plan","plan":id}`` are orders too (so they are logged and replayed like
+clicks); :func:`parse_plan` checks the PLAN a translator returns. SEL also takes
+``{"selection": true}`` (the client's selection, replaced by ids before it reaches the game,
+see :func:`with_selection`) and ``{"step": k}`` (inside a plan: the units step k produced or
+selected). :func:`prerequisite_chain` lists what must be built before something can be made.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
+
+from . import rules as R
 
 UNIT_TYPES: tuple[str, ...] = ("infantry", "tank", "artillery", "harvester", "helicopter")
 BUILDING_TYPES: tuple[str, ...] = ("power_plant", "barracks", "refinery", "war_factory", "defense_turret")
 DIRECTIONS: tuple[str, ...] = ("north", "south", "east", "west", "northeast", "northwest",
                                "southeast", "southwest")
-PLACES: tuple[str, ...] = ("enemy_base", "home", "ore", "nearest_enemy")
+PLACES: tuple[str, ...] = ("enemy_base", "home", "ore", "nearest_enemy",
+                           "center", "top_left", "top_right", "bottom_left", "bottom_right")
 ACTION_TYPES: tuple[str, ...] = ("move", "attack", "stop", "harvest", "defend_base", "build_unit",
                                  "build_building", "launch_superweapon")
 EXTENSION_ACTION_TYPES: tuple[str, ...] = ("sell", "cancel")
 ALL_ACTION_TYPES: tuple[str, ...] = ACTION_TYPES + EXTENSION_ACTION_TYPES
+#: orders about plans: accepted by the game's gate, never inside a plan nor from a translator
+PLAN_ACTION_TYPES: tuple[str, ...] = ("plan", "cancel_plan")
+CONDITION_KINDS: tuple[str, ...] = ("previous", "built", "have", "credits")
 
 #: unit vector (dx, dy) of each direction; y grows southwards
 DIRECTION_VECTORS: dict[str, tuple[int, int]] = {
@@ -36,6 +50,7 @@ MAX_SEL_COUNT = 1000    # selection count
 MAX_IDS = 500           # ids in one selection
 MAX_ID = 2**31 - 1
 MAX_COORD = 100_000.0   # shape bound; the map bound is a rule checked by the game
+MAX_PLAN_TEXT = 500     # characters of a plan's text (the sentence it came from)
 
 NEEDS_UNITS = ("move", "attack", "stop", "harvest", "defend_base")
 NEEDS_TARGET = ("move", "attack", "launch_superweapon")
@@ -43,14 +58,21 @@ NEEDS_TARGET = ("move", "attack", "launch_superweapon")
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """``{"ids":[...]}`` (ids set) or ``{"type": UNIT|"all", "count"?}`` (type set)."""
+    """``{"ids":[...]}`` (ids set), ``{"type": UNIT|"all", "count"?}`` (type set),
+    ``{"selection": true}`` (selection set) or ``{"step": k}`` (step set)."""
     ids: tuple[int, ...] | None = None
     type: str | None = None
     count: int | None = None
+    selection: bool = False
+    step: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         if self.ids is not None:
             return {"ids": list(self.ids)}
+        if self.selection:
+            return {"selection": True}
+        if self.step is not None:
+            return {"step": self.step}
         d: dict[str, Any] = {"type": self.type}
         if self.count is not None:
             d["count"] = self.count
@@ -88,9 +110,19 @@ class Action:
     building_type: str | None = None
     position: tuple[int, int] | None = None
     building: int | None = None
+    text: str | None = None                       # plan: the sentence it came from
+    steps: tuple[PlanStep, ...] | None = None     # plan
+    plan: int | None = None                       # cancel_plan: which plan
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"action": self.action}
+        if self.action == "plan":
+            d["text"] = self.text or ""
+            d["steps"] = [s.to_dict() for s in self.steps or ()]
+            return d
+        if self.action == "cancel_plan":
+            d["plan"] = self.plan
+            return d
         if self.units is not None:
             d["units"] = self.units.to_dict()
         if self.target is not None:
@@ -104,6 +136,38 @@ class Action:
             d["position"] = {"x": self.position[0], "y": self.position[1]}
         if self.building is not None:
             d["building"] = self.building
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """CONDITION: ``previous`` (step k-1 done), ``built`` (one completed building_type),
+    ``have`` (count units of unit_type, "all" = combat units) or ``credits`` (count credits)."""
+    kind: str
+    building_type: str | None = None
+    unit_type: str | None = None
+    count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.kind == "previous":
+            return {"previous": "done"}
+        if self.kind == "built":
+            return {"built": self.building_type}
+        if self.kind == "have":
+            return {"have": {"unit_type": self.unit_type, "count": self.count}}
+        return {"credits": self.count}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    """One STEP of a plan as ordered: its actions and when they may run (None: at once)."""
+    actions: tuple[Action, ...]
+    after: Condition | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"actions": [a.to_dict() for a in self.actions]}
+        if self.after is not None:
+            d["after"] = self.after.to_dict()
         return d
 
 
@@ -165,7 +229,13 @@ def parse_selection(obj: Any) -> Selection:
         if "count" in d and d["count"] is not None:
             count = _int(d["count"], "units.count", 1, MAX_SEL_COUNT)
         return Selection(type=t, count=count)
-    raise _Bad('units must be {"ids":[...]} or {"type":...}')
+    if "selection" in d:
+        if d["selection"] is not True:
+            raise _Bad("units.selection must be true")
+        return Selection(selection=True)
+    if "step" in d:
+        return Selection(step=_int(d["step"], "units.step", 0, R.PLAN_MAX_STEPS - 1))
+    raise _Bad('units must be {"ids":[...]}, {"type":...}, {"selection":true} or {"step":k}')
 
 
 def parse_target(obj: Any) -> Target:
@@ -187,9 +257,16 @@ def parse_target(obj: Any) -> Target:
     return Target("entity", entity=_int(d["entity"], "target.entity", 0, MAX_ID))
 
 
-def _parse(obj: Any, allow_extensions: bool) -> Action:
+def _parse(obj: Any, allow_extensions: bool, allow_plans: bool = True) -> Action:
     d = _dict(obj, "action")
-    kind = _enum(d.get("action"), "action", ALL_ACTION_TYPES if allow_extensions else ACTION_TYPES)
+    allowed = ALL_ACTION_TYPES if allow_extensions else ACTION_TYPES
+    if allow_extensions and allow_plans:
+        allowed = allowed + PLAN_ACTION_TYPES
+    kind = _enum(d.get("action"), "action", allowed)
+    if kind == "plan":
+        return _plan_only(d, allow_extensions)
+    if kind == "cancel_plan":
+        return Action(kind, plan=_int(d.get("plan"), "plan", 0, MAX_ID))
     if kind in NEEDS_UNITS:
         if "units" not in d:
             raise _Bad(f"{kind} needs units")
@@ -227,6 +304,121 @@ def _parse(obj: Any, allow_extensions: bool) -> Action:
     if "building" not in d:
         raise _Bad(f"{kind} needs a building id")
     return Action(kind, building=_int(d["building"], "building", 0, MAX_ID))
+
+
+def parse_condition(obj: Any) -> Condition:
+    d = _dict(obj, "after")
+    if len(d) != 1 or next(iter(d)) not in CONDITION_KINDS:
+        raise _Bad("after must be one of {previous}, {built}, {have}, {credits}")
+    if "previous" in d:
+        if d["previous"] != "done":
+            raise _Bad('after.previous must be "done"')
+        return Condition("previous")
+    if "built" in d:
+        return Condition("built", building_type=_enum(d["built"], "after.built", BUILDING_TYPES))
+    if "have" in d:
+        h = _dict(d["have"], "after.have")
+        ut = _enum(h.get("unit_type"), "after.have.unit_type", UNIT_TYPES + ("all",))
+        return Condition("have", unit_type=ut, count=_int(h.get("count"), "after.have.count", 1, R.PLAN_MAX_UNITS))
+    return Condition("credits", count=_int(d["credits"], "after.credits", 0, R.PLAN_MAX_CREDITS))
+
+
+def _makes_units(step: PlanStep) -> bool:
+    return any(a.action == "build_unit" or a.units is not None for a in step.actions)
+
+
+def _steps(obj: Any, allow_extensions: bool) -> tuple[PlanStep, ...]:
+    if not isinstance(obj, list) or not obj:
+        raise _Bad("plan.steps must be a non-empty list")
+    if len(obj) > R.PLAN_MAX_STEPS:
+        raise _Bad(f"a plan has at most {R.PLAN_MAX_STEPS} steps")
+    steps: list[PlanStep] = []
+    for k, raw in enumerate(obj):
+        sd = _dict(raw, f"step {k + 1}")
+        acts = sd.get("actions")
+        if not isinstance(acts, list) or not acts:
+            raise _Bad(f"step {k + 1} needs a non-empty list of actions")
+        if len(acts) > R.PLAN_MAX_STEP_ACTIONS:
+            raise _Bad(f"a step has at most {R.PLAN_MAX_STEP_ACTIONS} actions")
+        actions = tuple(_parse(a, allow_extensions, allow_plans=False) for a in acts)
+        for a in actions:
+            ref = a.units.step if a.units is not None else None
+            if ref is not None and (ref >= k or not _makes_units(steps[ref])):
+                raise _Bad(f"step {k + 1} refers to units of a step that comes later or makes none")
+        after = parse_condition(sd["after"]) if sd.get("after") is not None else None
+        if after is not None and after.kind == "previous" and k == 0:
+            raise _Bad("the first step has no previous step to wait for")
+        steps.append(PlanStep(actions, after))
+    return tuple(steps)
+
+
+def parse_plan(obj: Any, *, allow_extensions: bool = False) -> tuple[dict | None, str | None]:
+    """Shape-check a PLAN (``{"text"?, "steps":[...]}``; runtime fields such as ``id`` and
+    ``status`` are ignored). Returns ``({"text","steps"}, None)`` normalized, or ``(None, reason)``."""
+    try:
+        act = _plan_only(_dict(obj, "plan"), allow_extensions)
+        return {"text": act.text or "", "steps": [s.to_dict() for s in act.steps or ()]}, None
+    except _Bad as e:
+        return None, str(e)
+    except (TypeError, ValueError, RecursionError) as e:  # pragma: no cover - garbage must never escape
+        return None, f"malformed plan ({type(e).__name__})"
+
+
+def _plan_only(d: dict, allow_extensions: bool) -> Action:
+    text = d.get("text", "")
+    if not isinstance(text, str) or len(text) > MAX_PLAN_TEXT:
+        raise _Bad(f"plan.text must be a string of at most {MAX_PLAN_TEXT} characters")
+    return Action("plan", text=text, steps=_steps(d.get("steps"), allow_extensions))
+
+
+def with_selection(obj: Any, ids: Iterable[int]) -> Any:
+    """A copy of an ACTION, a PLAN or a list of them where ``{"selection": true}`` is ``{"ids": ids}``."""
+    chosen = [i for i in ids]
+    if isinstance(obj, list):
+        return [with_selection(v, chosen) for v in obj]
+    if isinstance(obj, dict):
+        if obj.get("selection") is True and len(obj) == 1:
+            return {"ids": list(chosen)}
+        return {k: with_selection(v, chosen) for k, v in obj.items()}
+    return obj
+
+
+def uses_selection(obj: Any) -> bool:
+    """Whether an ACTION, PLAN or list of them names ``{"selection": true}``."""
+    if isinstance(obj, list):
+        return any(uses_selection(v) for v in obj)
+    if isinstance(obj, dict):
+        if obj.get("selection") is True and len(obj) == 1:
+            return True
+        return any(uses_selection(v) for v in obj.values())
+    return False
+
+
+def prerequisite_chain(owned: Iterable[str], want: str) -> list[str] | None:
+    """Building types to build, in an order that works, before ``want`` (a unit or building type)
+    can be made by a player whose completed (or planned) buildings are ``owned``. None: impossible
+    (no headquarters, or ``want`` is not something a player builds)."""
+    have = set(owned)
+    if "hq" not in have:
+        return None
+    if want in R.UNITS:
+        need = [R.UNITS[want].produced_by]
+    elif want in R.BUILDINGS and R.BUILDINGS[want].cost > 0:
+        need = list(R.BUILDINGS[want].requires)
+    else:
+        return None
+    chain: list[str] = []
+
+    def visit(bt: str) -> None:
+        if bt in have or bt in chain:
+            return
+        for req in R.BUILDINGS[bt].requires:
+            visit(req)
+        chain.append(bt)
+
+    for bt in need:
+        visit(bt)
+    return chain
 
 
 def parse_action(obj: Any, *, allow_extensions: bool = True) -> tuple[Action | None, str | None]:

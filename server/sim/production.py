@@ -64,6 +64,7 @@ def production(w: World) -> None:
         if item.progress >= rule.build_ticks:
             b.queue.pop(0)
             u = spawn_near(w, b.owner, item.item, b)
+            item.unit = u.id if u else -1
             w.event("unit_ready", b.owner, unit_type=item.item, id=u.id if u else None, building=b.id)
 
 

@@ -143,6 +143,16 @@ PATH_BUDGET = 600              # path search expansions per tick, over all searc
 ASTAR_CAP = 300                # longer single searches become resumable shared (field) searches
 FOG_MEMORY_PERIOD = 5          # enemy buildings / ore amounts "as last seen" refreshed every N ticks
 DIRECTION_FRACTION = 1.0 / 3.0  # a direction target lies this fraction of the map away
+CORNER_INSET = 4               # a corner place lies this many tiles in from both edges
+
+# --- plans (orders that wait for what they need; see server/sim/plans.py) ----------
+MAX_PLANS_PER_PLAYER = 8       # active plans per player (default of the MAX_PLANS_PER_PLAYER setting)
+PLAN_MAX_STEPS = 10            # steps in one plan
+PLAN_MAX_STEP_ACTIONS = 8      # actions in one step
+PLAN_MAX_UNITS = 200           # largest count a "have N units" condition may name
+PLAN_MAX_CREDITS = 100_000     # largest amount a "credits" condition may name
+PLAN_PERIOD = 5                # plans are looked at every N ticks (4 times a second)
+PLAN_KEEP_FINISHED = 8         # finished plans kept per player (for the page), oldest dropped first
 
 DEFAULT_WIDTH = 64
 DEFAULT_HEIGHT = 48

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import mapgen
 from . import rules as R
 from .entities import Building, Player, Unit
 from .path import FieldJob, Grid
 from .production import update_power
+
+if TYPE_CHECKING:
+    from .plans import Plan
 
 NPLAYERS = 2
 
@@ -29,6 +32,7 @@ class World:
         "events", "effects", "ore_max", "ore", "ore_tiles", "claims", "water", "bocc", "grid",
         "grid_dirty", "grid_changes", "units", "buildings", "next_id", "path_queue", "placement_cache",
         "fields", "field_wait", "hq_sites", "players", "cells", "cells_by_owner", "cw",
+        "plans", "next_plan", "max_plans",
     )
 
     def __init__(self, seed: int, width: int, height: int, tiles: list[str],
@@ -76,6 +80,10 @@ class World:
         self.cells_by_owner: list[dict[int, list[Unit]]] = [{} for _ in range(NPLAYERS)]
         self.cw = 0
         self.hq_sites = [tuple(s) for s in hq_sites]
+        # plans (see plans.py): id -> Plan, active and recently finished, in id order
+        self.plans: dict[int, Plan] = {}
+        self.next_plan = 1
+        self.max_plans = R.MAX_PLANS_PER_PLAYER
         self.players = [Player(p, R.START_CREDITS, self.npix,
                                (self.hq_sites[p][0] + 1.5, self.hq_sites[p][1] + 1.5)) for p in range(NPLAYERS)]
 

@@ -83,7 +83,8 @@ def test_unknown_keys_are_ignored():
 def test_constants():
     assert UNIT_TYPES == ("infantry", "tank", "artillery", "harvester", "helicopter")
     assert "defense_turret" in BUILDING_TYPES and "hq" not in BUILDING_TYPES
-    assert len(DIRECTIONS) == 8 and PLACES == ("enemy_base", "home", "ore", "nearest_enemy")
+    assert len(DIRECTIONS) == 8 and PLACES == ("enemy_base", "home", "ore", "nearest_enemy", "center",
+                                               "top_left", "top_right", "bottom_left", "bottom_right")
     assert "launch_superweapon" in ACTION_TYPES and "sell" not in ACTION_TYPES
 
 

@@ -9,7 +9,7 @@ from server.sim import rules as R
 from server.sim.economy import HarvesterState
 from server.sim.entities import QueueItem
 from server.sim.gate import HANDLERS
-from server.sim.orders import ALL_ACTION_TYPES
+from server.sim.orders import ALL_ACTION_TYPES, PLAN_ACTION_TYPES
 from server.sim.production import power_rate
 
 from .test_economy import ore_map
@@ -19,7 +19,7 @@ SIM = Path(__file__).resolve().parents[2] / "server" / "sim"
 
 
 def test_every_action_type_has_exactly_one_handler():
-    assert set(HANDLERS) == set(ALL_ACTION_TYPES)
+    assert set(HANDLERS) == set(ALL_ACTION_TYPES) | set(PLAN_ACTION_TYPES)
 
 
 def test_harvester_goes_through_its_named_states_in_order():
