@@ -12,6 +12,7 @@ Replay files (``GET /api/replays/{id}``): JSON lines, format in docs/WIRE.md.
 from __future__ import annotations
 
 import time
+import zlib
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ class Replay:
     orders: dict[int, list[tuple[int, dict[str, Any]]]]   # tick -> [(player, action)] in applied order
     hashes: dict[int, str]
     notes: list[LogRecord]                                # nl, seat, restored, end: the timeline
-    keyframes: dict[int, bytes] = field(default_factory=dict)   # in memory (uploads, or loaded ones)
+    keyframes: dict[int, bytes] = field(default_factory=dict)   # zlib'd snapshots made while watching
     stored_keyframes: list[int] = field(default_factory=list)   # ticks available from the log
     gamelog: GameLog | None = None
     keyframe_ticks: int = 200
@@ -91,7 +92,7 @@ class Replay:
         """The game at ``tick`` (clamped to the game's length): the state before that tick's orders."""
         tick = max(0, min(tick, self.length))
         g = self.game
-        base = self._nearest_keyframe(tick)
+        base = self.nearest_keyframe(tick)
         # keep stepping the current game when it is behind the target and no keyframe is closer
         if g is None or g.tick > tick or (base is not None and base[0] > g.tick):
             g = self._start_from(base)
@@ -115,7 +116,7 @@ class Replay:
             self._step(g)
         return self.checked, self.desync
 
-    def _nearest_keyframe(self, tick: int) -> tuple[int, bytes | None] | None:
+    def nearest_keyframe(self, tick: int) -> tuple[int, bytes | None] | None:
         k_mem = max((t for t in self.keyframes if t <= tick), default=-1)
         i = bisect_right(self.stored_keyframes, tick)
         k_log = self.stored_keyframes[i - 1] if i else -1
@@ -141,6 +142,8 @@ class Replay:
             if kf is None:
                 return self._start_from(None)
             data = kf[2]
+        else:
+            data = zlib.decompress(data)
         try:
             return restore(data)
         except SnapshotError as e:
@@ -152,7 +155,7 @@ class Replay:
         g.step()
         g.drain_events()
         if g.tick % self.keyframe_ticks == 0 and g.tick not in self.keyframes and not self._stored(g.tick):
-            self.keyframes[g.tick] = snapshot(g)       # an upload gets its keyframes as it is watched
+            self.keyframes[g.tick] = zlib.compress(snapshot(g), 1)   # an upload gets keyframes as it is watched
         self._check_hash(g)
 
     def _stored(self, tick: int) -> bool:

@@ -38,11 +38,11 @@ def gamelog(tmp_path: Path) -> Iterator[GameLog]:
 
 
 def record_game(gamelog: GameLog, game_id: str, seed: int, ticks: int,
-                policy: RecordingPolicy = RecordingPolicy()) -> Game:
+                policy: RecordingPolicy = RecordingPolicy(), levels: tuple[str, str] = ("hard", "normal")) -> Game:
     game = Game(seed=seed)
     rec = GameRecorder(gamelog, game_id, policy)
     rec.started(game, "hard", [{"kind": "ai"}, {"kind": "ai"}])
-    play(game, bots_for(game, seed), ticks, rec)
+    play(game, bots_for(game, seed, levels), ticks, rec)
     rec.closed(game, shutdown=False)
     assert gamelog.flush()
     return game
