@@ -8,4 +8,8 @@ cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
   echo "note: /usr/bin/chromium is missing; browser tests will be skipped (apt-get install chromium)" >&2
 fi
+# Lint and type checks first (configured in pyproject.toml): they keep the
+# declared boundaries honest and cost seconds.
+.venv/bin/ruff check server/
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

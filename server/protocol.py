@@ -44,7 +44,7 @@ def _check_lang(lang: Any, required: bool = False) -> str | None:
         return None
     if lang not in LANGUAGES:
         raise ProtocolError(f"'lang' must be one of {', '.join(LANGUAGES)}")
-    return lang
+    return str(lang)
 
 
 class TextRejected(ProtocolError):
@@ -123,7 +123,7 @@ _ENTITY_KEYS = ("units", "buildings")
 _ALWAYS_SENT = ("effects",)
 
 
-def _diff_entities(old: list[dict], new: list[dict]) -> dict[str, list]:
+def _diff_entities(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """New entities whole in `set`; changed ones as only their changed fields
     (plus `id`) in `upd`, since a moving unit changes x/y and nothing else;
     removed ids in `del`. Empty lists are left out."""
@@ -139,7 +139,7 @@ def _diff_entities(old: list[dict], new: list[dict]) -> dict[str, list]:
             updated.append(changes)
     seen = {e["id"] for e in new}
     gone = [i for i in before if i not in seen]
-    out: dict[str, list] = {}
+    out: dict[str, list[Any]] = {}
     for key, value in (("set", created), ("upd", updated), ("del", gone)):
         if value:
             out[key] = value

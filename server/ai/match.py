@@ -108,7 +108,7 @@ def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int
     # units paid for but still in production count as spent
     for b in game.buildings.values():
         if b.alive and b.owner in (0, 1):
-            spent[b.owner] += sum(sim_rules.UNITS[q[0]].cost for q in b.queue if q[2])
+            spent[b.owner] += sum(sim_rules.UNITS[q.item].cost for q in b.queue if q.paid)
     for pid in (0, 1):
         stats[pid].credits_mined = int(game.players[pid].credits) - start_credits[pid] + spent[pid]
         bot = bots[pid]

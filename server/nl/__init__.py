@@ -6,7 +6,8 @@ from .grammar import action_grammar
 from .lang import detect_language
 from .messages import message
 from .rules import RuleResult, parse
-from .translator import EmptyText, NLInputError, NLRequest, TextTooLong, Translator, parse_model_output
+from ..protocol import EmptyText, TextTooLong
+from .translator import NLInputError, NLRequest, Translator, parse_model_output
 
 __all__ = [
     "Analyst", "EmptyText", "ModelClient", "NLSettings", "NLInputError", "NLRequest", "RuleResult", "TextTooLong", "Translator",

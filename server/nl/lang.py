@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ..protocol import LANGUAGES as LANGS
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -47,7 +46,7 @@ def detect_language(text: str) -> str:
 
 
 def normalize_lang(lang: str | None) -> str | None:
-    """Map a client-given language tag to one of LANGS, or None if unknown."""
+    """Map a client-given language tag to one of server.protocol.LANGUAGES, or None if unknown."""
     if not lang or not isinstance(lang, str):
         return None
     tag = lang.strip().lower().replace("_", "-")

@@ -16,7 +16,7 @@ Everything runs on the event loop; the worker calls back there.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import functools
 import json
 import logging
 import re
@@ -29,11 +29,12 @@ from typing import Any
 
 from server.llm import FINISHED, QueueFull
 
-from ..protocol import EmptyText, TextRejected, TextTooLong, check_text
+from ..protocol import TextRejected, check_text
 
 from . import rules
 from .boundary import ModelClient, NLSettings
-from .grammar import action_grammar, grammar_for
+from .compact import parse_compact
+from .grammar import action_grammar, compact_grammar_for
 from .lang import detect_language, normalize_lang
 from .messages import message
 from .prompts import TRANSLATE_SYSTEM, translate_user
@@ -110,10 +111,14 @@ class LRUCache:
 
 
 def parse_model_output(text: str) -> list[dict]:
-    """Schema-valid actions from the model's text (a JSON array, possibly with noise around it)."""
+    """Schema-valid actions from the model's text: compact action lines (server.nl.compact,
+    what the model writes now) or a JSON array, possibly with noise around it."""
     if not text:
         return []
     text = text.strip()
+    compact = parse_compact(text) if not text.startswith(("[", "{")) else []
+    if compact or not ("[" in text or "{" in text):
+        return _dedupe(_normalise(clean_actions(compact, MAX_ACTIONS)))
     candidates = [text]
     start = text.find("[")
     if start >= 0:
@@ -193,9 +198,14 @@ class Translator:
                  fast_path: bool | None = None, cache_size: int | None = None, timeout_s: float | None = None,
                  max_tokens: int | None = None, grounding: bool | None = None,
                  warm_up: bool | None = None) -> None:
-        given = {"fast_path": fast_path, "cache_size": cache_size, "timeout_s": timeout_s,
-                 "max_tokens": max_tokens, "grounding": grounding, "warm_up": warm_up}
-        conf = dataclasses.replace(settings or NLSettings(), **{k: v for k, v in given.items() if v is not None})
+        base = settings or NLSettings()
+        conf = NLSettings(
+            fast_path=base.fast_path if fast_path is None else fast_path,
+            cache_size=base.cache_size if cache_size is None else cache_size,
+            timeout_s=base.timeout_s if timeout_s is None else timeout_s,
+            max_tokens=base.max_tokens if max_tokens is None else max_tokens,
+            grounding=base.grounding if grounding is None else grounding,
+            warm_up=base.warm_up if warm_up is None else warm_up)
         self.settings = conf
         self.worker = worker
         self.fast_path = conf.fast_path
@@ -249,9 +259,9 @@ class Translator:
         self._requests[req.id] = req
         try:
             req.worker_id = self.worker.submit(
-                TASK, TRANSLATE_SYSTEM, translate_user(stripped), grammar=grammar_for(stripped),
+                TASK, TRANSLATE_SYSTEM, translate_user(stripped), grammar=compact_grammar_for(stripped),
                 max_tokens=self.max_tokens, priority=0, timeout_s=self.timeout_s,
-                on_done=lambda snap, r=req: self._on_model_done(r, snap))
+                on_done=functools.partial(self._on_model_done, req))
         except BaseException:  # QueueFull (-> 429) and anything else: the request never existed
             del self._requests[req.id]
             raise
