@@ -229,15 +229,16 @@ class Room:
     @property
     def tick(self) -> int:
         """Ticks stepped so far."""
-        return self.game.tick
+        return int(self.game.tick)
 
     @property
     def game_over(self) -> bool:
-        return self.game.over
+        return bool(self.game.over)
 
     @property
     def winner(self) -> int | None:
-        return self.game.winner
+        winner = self.game.winner
+        return None if winner is None else int(winner)
 
     def view_for(self, player: int | None) -> dict[str, Any]:
         """What `player` may see now (None: the spectators' view), the `state` body of WIRE.md."""

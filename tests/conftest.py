@@ -8,7 +8,8 @@ import os
 import socket
 import time
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 import pytest
@@ -64,6 +65,19 @@ class WSProbe:
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send_str(orjson.dumps(message).decode())
+
+
+async def eventually(probe: Callable[[], Awaitable[Any]], timeout: float = 5.0) -> Any:
+    """Ask the server again (every 20 ms) until `probe` answers something truthy:
+    for state seen only through polled endpoints (metrics, admin), not messages."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = await probe()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{probe.__name__} still false after {timeout} s")
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """The opponent as the room drives it (server.rooms.Room.tick_once): it acts, the gate accepts."""
 from __future__ import annotations
 
-import pytest
-
-rooms = pytest.importorskip("server.rooms")
+from server import rooms
 
 
 def test_room_bot_builds_and_is_not_refused():
@@ -12,5 +10,5 @@ def test_room_bot_builds_and_is_not_refused():
         room.tick_once()
     assert room.bot_orders > 5
     assert room.bot_refused == 0
-    mine = [b for b in room.game.view(1)["buildings"] if b["owner"] == 1]
+    mine = [b for b in room.view_for(1)["buildings"] if b["owner"] == 1]
     assert len(mine) >= 3                # HQ + at least two new structures

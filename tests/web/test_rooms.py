@@ -6,6 +6,8 @@ made deterministic over loopback)."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -20,9 +22,23 @@ class Recorder:
     def __init__(self) -> None:
         self.got: list[dict[str, Any]] = []
         self.closed: tuple[int, str] | None = None
+        self.arrived = asyncio.Event()
 
     async def send(self, data: bytes) -> None:
         self.got.append(orjson.loads(data))
+        self.arrived.set()
+
+    async def wait_for(self, pred: Callable[[dict[str, Any]], bool], timeout: float = 5.0) -> dict[str, Any]:
+        """The first message (already received or to come) that matches."""
+        async with asyncio.timeout(timeout):
+            seen = 0
+            while True:
+                for m in self.got[seen:]:
+                    if pred(m):
+                        return m
+                seen = len(self.got)
+                self.arrived.clear()
+                await self.arrived.wait()
 
     async def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
@@ -111,8 +127,8 @@ async def test_manager_reaps_idle_rooms_and_reclaims_when_full() -> None:
     a.join(Recorder())
     c = await manager.create()  # b was empty the longest: reclaimed
     assert set(manager.rooms) == {a.id, c.id} and b.closed
-    await asyncio.sleep(0.2)
-    assert await manager.reap() == 1  # c is empty past its grace, a has a client
+    assert await manager.reap() == 0  # c is still within its grace
+    assert await manager.reap(now=time.monotonic() + 0.2) == 1  # c is empty past its grace, a has a client
     assert set(manager.rooms) == {a.id}
     await manager.close_all()
     assert a.closed
@@ -124,15 +140,11 @@ async def test_game_over_reaches_clients_with_whole_game_tallies() -> None:
     rec = Recorder()
     room.join(rec)
     room.start()
-    await asyncio.sleep(0.2)
+    await rec.wait_for(lambda m: m["type"] == "state")
     for b in [b for b in room.game.buildings.values() if b.owner == 1]:
         room.game._damage(b, 100_000, None, 0)  # the computer's base falls
-    deadline = asyncio.get_running_loop().time() + 3
-    over = None
-    while over is None and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.1)
-        over = next((m["game_over"] for m in rec.got if m.get("game_over")), None)
+    over = (await rec.wait_for(lambda m: bool(m.get("game_over")), timeout=3))["game_over"]
     await room.close()
-    assert over is not None and over["winner"] == 0
+    assert over["winner"] == 0
     assert over["stats"][1]["buildings_lost"] >= 1 and over["stats"][0]["buildings_lost"] == 0
     assert any(m["type"] == "event" and m["kind"] == "game_over" for m in rec.got)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from server.protocol import apply_delta
+from tests.conftest import eventually
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -98,17 +99,22 @@ async def test_two_rooms_are_independent(app_client: Any, ws_connect: Any) -> No
     b = await ws_connect(client)
     wa, wb = await a.next(), await b.next()
     assert wa["room"] != wb["room"]
-    sa = await first_state(a)
-    soldier = next(u for u in sa["units"] if u["owner"] == 0 and u["type"] == "infantry")
-    await a.send({"type": "command", "action": {"action": "build_unit", "unit_type": "infantry", "count": 1}})
-    await a.wait_for("command_result")
-    sb = await first_state(b)
-    # Room B is a different game: its credits are untouched by A's orders.
-    await asyncio.sleep(0.3)
+    await first_state(a)
+    await first_state(b)
+    # Room A starts a power plant: accepted, and A's base shows it.
+    await a.send({"type": "command", "action": {"action": "build_building", "building_type": "power_plant"}})
+    result = await a.wait_for("command_result")
+    assert result["ok"], result
+    await a.send({"type": "snapshot"})
+    sa = await a.wait_for(lambda m: m.get("type") == "state"
+                          and any(x["type"] == "power_plant" for x in m["buildings"]))
+    assert any(x["type"] == "power_plant" and x["owner"] == 0 for x in sa["buildings"])
+    # Room B is a different game: nothing of A's order shows there, at a tick after A's.
     await b.send({"type": "snapshot"})
-    sb = await b.wait_for("state")
+    sb = await b.wait_for(lambda m: m.get("type") == "state" and m["tick"] >= result["tick"])
+    assert not any(x["type"] == "power_plant" for x in sb["buildings"])
     assert sb["player"]["credits"] == 5000
-    assert soldier["id"] in {u["id"] for u in sa["units"]}
+    assert all(x["type"] == "hq" for x in sb["buildings"] if x["owner"] == 0)
 
 
 async def test_spectator_sees_both_sides_and_cannot_order(app_client: Any, ws_connect: Any) -> None:
@@ -218,8 +224,12 @@ async def test_http_routes(app_client: Any) -> None:
     bad = await client.post("/api/rooms", data="{oops")
     assert bad.status == 400
     assert (await (await client.get("/healthz")).json())["rooms"] == 1
-    await asyncio.sleep(0.2)
-    metrics = await (await client.get("/metrics")).text()
+
+    async def metrics_after_a_tick() -> str:
+        text = await (await client.get("/metrics")).text()
+        return text if "rts_tick_duration_seconds_count" in text and "_count 0.0" not in text else ""
+
+    metrics = await eventually(metrics_after_a_tick)
     assert "rts_tick_duration_seconds_bucket" in metrics and "rts_rooms 1.0" in metrics
     assert (await client.get("/api/admin/rooms")).status == 404
 
@@ -230,8 +240,12 @@ async def test_admin_routes_need_the_token(app_client: Any) -> None:
     ok = await client.get("/api/admin/rooms", headers={"Authorization": "Bearer s3cret"})
     assert ok.status == 200 and (await ok.json())["rooms"] == []
     created = await (await client.post("/api/rooms", json={})).json()
-    await asyncio.sleep(0.3)
-    rooms = (await (await client.get("/api/admin/rooms", headers={"Authorization": "Bearer s3cret"})).json())["rooms"]
+
+    async def rooms_after_a_tick() -> list[dict[str, Any]]:
+        got = await (await client.get("/api/admin/rooms", headers={"Authorization": "Bearer s3cret"})).json()
+        return got["rooms"] if got["rooms"] and got["rooms"][0]["tick"] > 0 else []
+
+    rooms = await eventually(rooms_after_a_tick)
     assert [r["id"] for r in rooms] == [created["room"]] and rooms[0]["tick"] > 0
     assert set(rooms[0]["tick_ms"]) == {"p50", "p99", "max"}
     runtime = await (await client.get("/api/admin/runtime", headers={"Authorization": "Bearer s3cret"})).json()
