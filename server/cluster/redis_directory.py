@@ -146,7 +146,7 @@ class RedisDirectory:
         self.max_rooms = max_rooms
         self.started = time.time()
         self._node = NodeInfo(id=node_id, url=node_url.rstrip("/"), max_rooms=max_rooms)
-        self._claimed: set[str] = set()
+        self._written: dict[str, RoomLoad] = {}  # room records as last written, to skip unchanged ones
         self._place = self.redis.register_script(PLACE_LUA)
         self._acquire = self.redis.register_script(ACQUIRE_LUA)
         self._held = self.redis.register_script(HELD_LUA)
@@ -213,7 +213,12 @@ class RedisDirectory:
         if local_ids:
             pipe.zrem(reserved_key, *local_ids)
         pipe.zcard(reserved_key)
-        reserved = (await pipe.execute())[-1]
+        pipe.exists(node_key)
+        *_, reserved, registered = await pipe.execute()
+        if not registered:
+            # New, or declared dead meanwhile (a stall longer than the expiry, Redis
+            # restarted): our records may be gone or marked lost, so write them all.
+            self._written.clear()
         load_score = load.room_count + int(reserved)
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(node_key, mapping={"id": me, "url": self._node.url, "rooms": load.room_count,
@@ -222,14 +227,15 @@ class RedisDirectory:
         pipe.expire(node_key, self.ttl_s)
         pipe.zadd(self._k("nodes"), {me: load_score})
         for room in load.rooms:
-            self._write_room(pipe, room)
+            if self._written.get(room.id) != room:  # only what changed since the last heartbeat
+                self._write_room(pipe, room)
         for gone in known - local_ids:
             pipe.srem(rooms_key, gone)
             pipe.delete(self._k("room", gone))
         for kind in self._kinds:
             pipe.expire(self._k("count", kind, me), self.ttl_s)
         await pipe.execute()
-        self._claimed = set(local_ids)
+        self._written = {room.id: room for room in load.rooms}
         self._node = NodeInfo(id=me, url=self._node.url, rooms=load.room_count, clients=load.clients,
                               max_rooms=self.max_rooms)
         dead = await self._sweep(args=[self.prefix, LOST_KEEP_S, int(time.time())])
@@ -290,14 +296,14 @@ class RedisDirectory:
         pipe = self.redis.pipeline(transaction=True)
         self._write_room(pipe, room)
         await pipe.execute()
-        self._claimed.add(room.id)
+        self._written[room.id] = room
 
     async def release(self, room_id: str) -> None:
         key = self._k("room", room_id)
         if await self.redis.hget(key, "node") == self._node.id:  # type: ignore[misc]
             await self.redis.delete(key)
         await self.redis.srem(self._k("node-rooms", self._node.id), room_id)  # type: ignore[misc]
-        self._claimed.discard(room_id)
+        self._written.pop(room_id, None)
 
     async def locate(self, room_id: str) -> RoomLocation | None:
         record: dict[str, str] = await self.redis.hgetall(self._k("room", room_id))  # type: ignore[misc]

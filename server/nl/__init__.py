@@ -5,7 +5,7 @@ from .examples import examples
 from .grammar import action_grammar
 from .lang import detect_language
 from .messages import message
-from .rules import RuleResult, parse
+from .parser import RuleResult, parse
 from ..protocol import EmptyText, TextTooLong
 from .translator import NLInputError, NLRequest, Translator, parse_model_output
 

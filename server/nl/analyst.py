@@ -18,7 +18,7 @@ from .boundary import ModelClient
 from .lang import detect_language
 from .fact_check import check_sentence
 from .facts import Facts, facts_of
-from .rules import lex
+from .parser import lex
 
 log = logging.getLogger(__name__)
 

@@ -224,7 +224,7 @@ def gather(text: str, actions: Sequence[dict], *, items: Sequence[Item] | None =
            token_logprobs: Sequence[float] | None = None) -> Evidence:
     """The evidence about ``actions`` as a reading of ``text`` (``items``: the lexer's, if known)."""
     if items is None:
-        from .rules import lex
+        from .parser import lex
 
         items = lex(text)
     items = list(items)

@@ -40,7 +40,7 @@ def _norm(text: str) -> str:
 
 
 def _lex(text: str) -> list[tuple]:
-    from .rules import lex
+    from .parser import lex
 
     return lex(text)
 

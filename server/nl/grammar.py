@@ -185,7 +185,7 @@ def restriction_from_items(items: list[tuple]) -> dict:
 @lru_cache(maxsize=256)
 def grammar_for(text: str) -> str:
     """A grammar narrowed to what ``text`` names (the full grammar when it names nothing)."""
-    from .rules import lex
+    from .parser import lex
 
     return _text(rules(1, restriction_from_items(lex(text))))
 

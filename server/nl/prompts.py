@@ -39,7 +39,7 @@ _KIND_NAMES = {"V": "verb", "U": "unit", "B": "building", "SW": "superweapon", "
 
 def hints(text: str) -> str:
     """The game words the fast path's lexer found in ``text`` (English names), e.g. "move; tank; north"."""
-    from .rules import lex
+    from .parser import lex
 
     words: list[str] = []
     for kind, val in lex(text):

@@ -31,7 +31,7 @@ from server.llm import FINISHED, QueueFull
 
 from ..protocol import TextRejected, check_text
 
-from . import rules
+from . import parser
 from .boundary import ModelClient, NLSettings
 from .compact import parse_compact
 from .grammar import action_grammar, compact_grammar_for

@@ -153,6 +153,21 @@ async def test_heartbeat_reconciles_room_records(make_node: Callable[..., RedisD
     assert await a.redis.smembers(a._k("node-rooms", "b")) == {"b.1"}
 
 
+async def test_a_node_declared_dead_by_a_stall_writes_its_rooms_back(
+        make_node: Callable[..., RedisDirectory]) -> None:
+    a, b = make_node("a", ttl_s=30), make_node("b", ttl_s=1)
+    await a.start()
+    await b.start()
+    await b.heartbeat(load("b.1"))
+    await asyncio.sleep(1.3)  # b stalls past its expiry; a sweeps: b.1 is lost
+    await a.heartbeat(load())
+    assert (await a.locate("b.1")).state == "lost"  # type: ignore[union-attr]
+    await b.heartbeat(load("b.1"))  # b is back with the room it still runs
+    where = await a.locate("b.1")
+    assert where is not None and where.state == "active" and where.node.alive
+    assert await a.redis.ttl(a._k("room", "b.1")) == -1  # no longer expiring
+
+
 async def test_a_node_that_stops_heartbeating_expires_and_its_rooms_are_lost(
         make_node: Callable[..., RedisDirectory]) -> None:
     a, b = make_node("a", ttl_s=30), make_node("b", ttl_s=1)

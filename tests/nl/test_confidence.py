@@ -9,7 +9,7 @@ from server.nl.schema import parse_action
 
 
 def _parser(text: str):
-    from server.nl.rules import parse
+    from server.nl.parser import parse
 
     res = parse(text)
     return res.actions if res.kind == "actions" else None
@@ -76,7 +76,7 @@ def test_no_actions_is_no_confidence():
     ("zh-TW", "坦克去 14, 33", "你是指"),
 ])
 def test_the_question_offers_concrete_readings_in_the_players_language(lang, text, word):
-    items = __import__("server.nl.rules", fromlist=["lex"]).lex(text)
+    items = __import__("server.nl.parser", fromlist=["lex"]).lex(text)
     parser_actions = _parser(text)
     a = C.assess(text, TANKS_TO_ENEMY, items=items, parser_actions=parser_actions)
     assert not a.confident
@@ -97,7 +97,7 @@ def test_the_question_offers_concrete_readings_in_the_players_language(lang, tex
 def test_alternative_when_the_parser_has_nothing():
     text = "could the soldiers maybe wander over toward the middle of the map"
     model = [{"action": "move", "units": {"type": "infantry"}, "target": {"place": "enemy_base"}}]
-    items = __import__("server.nl.rules", fromlist=["lex"]).lex(text)
+    items = __import__("server.nl.parser", fromlist=["lex"]).lex(text)
     a = C.assess(text, model, items=items, parser_actions=_parser(text))
     q = C.clarify_question(text, "en", model, _parser(text), items, a.evidence)
     readings = [o["actions"] for o in q["options"][:-1]]
