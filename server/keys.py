@@ -16,6 +16,7 @@ from .nl import Analyst, Translator
 from .nl_jobs import NLJobs
 from .rooms import RoomManager
 from .settings import Settings
+from .storage.viewer import ReplayService
 
 SETTINGS = web.AppKey("settings", Settings)
 ROOMS = web.AppKey("rooms", RoomManager)
@@ -28,3 +29,4 @@ SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("socket
 CONNECTIONS = web.AppKey("connections", AddressLimits)
 SEATS = web.AppKey("seats", SeatService)
 ADVISOR = web.AppKey("advisor", Advisor)
+REPLAYS = web.AppKey("replays", ReplayService)   # only when games are recorded (DATA_DIR)

@@ -85,6 +85,19 @@ class Settings:
         "AGENT_SESSION_IDLE_S", 600.0, "An MCP session with no request for this long is closed.")
     agent_max_sessions: int = setting("AGENT_MAX_SESSIONS", 200, "Most MCP sessions open at once.")
 
+    # Game logs: restarts without loss, and replays (server/storage, docs/WIRE.md)
+    data_dir: str = setting(
+        "DATA_DIR", "",
+        "Directory of the game log (SQLite, created if missing). Empty: games are not recorded and a restart "
+        "starts afresh. The Docker image sets `/data` (a HuggingFace Space's persistent storage when attached).")
+    restore_rooms: bool = setting("RESTORE_ROOMS", True, "On start, rebuild the rooms that were live when the server stopped.")
+    replay_keep_days: float = setting("REPLAY_KEEP_DAYS", 14.0, "Ended games older than this many days are deleted.")
+    replay_keep_games: int = setting("REPLAY_KEEP_GAMES", 500, "Most ended games kept (the oldest are deleted first).")
+    gamelog_max_mb: float = setting(
+        "GAMELOG_MAX_MB", 2048.0, "Largest size of the game log; past it writes fail as on a full disk (0 = no limit).")
+    replay_keyframe_ticks: int = setting(
+        "REPLAY_KEYFRAME_TICKS", 200, "A snapshot every this many ticks: a seek or a restore steps at most this many.")
+
     def __post_init__(self) -> None:
         if self.llm_backend not in LLM_BACKENDS:
             raise ValueError(f"LLM_BACKEND must be one of {', '.join(LLM_BACKENDS)}, not {self.llm_backend!r}")
@@ -92,6 +105,8 @@ class Settings:
             raise ValueError(f"LOG_LEVEL {self.log_level!r} is not a logging level")
         if not 0 < self.port < 65536 and self.port != 0:
             raise ValueError(f"PORT {self.port} is out of range")
+        if self.replay_keyframe_ticks < 1:
+            raise ValueError("REPLAY_KEYFRAME_TICKS must be at least 1")
 
     def resolved_model_path(self) -> str:
         return self.model_path or embedded_model_path()
