@@ -231,7 +231,7 @@ def model_texts(n: int, seed: int = 1, prefix: str = "") -> list[str]:
     """n distinct English texts that the fast path defers to the model
     (checked with the same parser the server uses)."""
     sys.path.insert(0, str(ROOT))
-    from server.nl import rules  # noqa: PLC0415
+    from server.nl import parser as rules  # noqa: PLC0415
 
     rng = random.Random(seed)
     out: list[str] = []

@@ -3,7 +3,7 @@
 Order of work for one request:
   1. input checks (server.protocol.check_text: empty / too long -> TextRejected, a ValueError);
   2. deterministic refusals (cheats, credits, prompt injection, off topic): [] at once;
-  3. the fast path (rules.py) when enabled: clear orders complete at once, source "rules";
+  3. the fast path (parser.py) when enabled: clear orders complete at once, source "rules";
   4. the LRU cache of earlier model answers: source "cache";
   5. the model (server.llm worker, task "translate", grammar-constrained JSON), source "llm":
      the answer is parsed, every action checked with the order schema, invalid ones dropped.
@@ -170,7 +170,7 @@ def _grounded(actions: list[dict], text: str) -> list[dict]:
     Only applied when the text names at least one thing of that kind, so unknown
     synonyms still reach the model's answer unchanged.
     """
-    items = rules.lex(text)
+    items = parser.lex(text)
     units = {v for k, v in items if k == "U"}
     buildings = {v for k, v in items if k == "B"}
     has_sw = any(k == "SW" for k, _ in items)
@@ -236,7 +236,7 @@ class Translator:
         self._maybe_warm_up()
         req = NLRequest(id=uuid.uuid4().hex, text=stripped, language=language, on_done=on_done)
 
-        parsed = rules.parse(stripped, language)
+        parsed = parser.parse(stripped, language)
         if parsed.kind == "refuse":
             self.counts["refused"] += 1
             return self._complete_now(req, "rules", [], message(parsed.message_key or "off_topic", language))
@@ -244,7 +244,7 @@ class Translator:
             self.counts["rules"] += 1
             return self._complete_now(req, "rules", parsed.actions, None)
 
-        req.cache_key = (rules.normalize(stripped), language)
+        req.cache_key = (parser.normalize(stripped), language)
         hit = self.cache.get(req.cache_key)
         if hit is not None:
             self.counts["cache"] += 1

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from server.nl import parse
-from server.nl.rules import correct, lex, normalize
+from server.nl.parser import correct, lex, normalize
 from server.sim.orders import parse_action
 
 from .conftest import passes
