@@ -60,7 +60,7 @@ async def run_config(model: str, threads: int, threads_batch: int, n: int, max_t
     from server.nl.analyst import TASK as ANALYSIS_TASK
     from server.nl.analyst import heuristic_analysis, summarize
     from server.nl.grammar import analysis_grammar, grammar_for
-    from server.nl.prompts import ANALYSIS_SYSTEM, TRANSLATE_SYSTEM, analysis_user, translate_user
+    from server.nl.task_prompts import ANALYSIS_SYSTEM, TRANSLATE_SYSTEM, analysis_user, translate_user
     from server.nl.translator import TASK
 
     proc = psutil.Process()

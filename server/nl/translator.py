@@ -37,7 +37,7 @@ from .compact import parse_compact
 from .grammar import action_grammar, compact_grammar_for
 from .lang import detect_language, normalize_lang
 from .messages import message
-from .prompts import TRANSLATE_SYSTEM, translate_user
+from .task_prompts import TRANSLATE_SYSTEM, translate_user
 from .schema import MAX_ACTIONS, clean_actions
 
 log = logging.getLogger(__name__)
