@@ -1,4 +1,4 @@
-"""Combat: target search, armed units' engage/chase logic, turrets, shots and splash, damage, and deaths."""
+"""Combat: target search, armed units' engage/chase logic, turrets, damage, and deaths (shots fly in projectiles.py)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -9,7 +9,8 @@ from .entities import Building, Unit
 from .movement import arrive
 from .pathing import request_path
 from .production import power_rate
-from .spatial import CELL, units_near
+from .projectiles import fire
+from .spatial import CELL
 
 if TYPE_CHECKING:
     from .world import World
@@ -170,33 +171,6 @@ def turrets(w: World) -> None:
         if t is not None and b.cd <= 0:
             fire(w, b, t)
             b.cd = rule.cooldown_ticks
-
-
-def fire(w: World, src: Unit | Building, t: Unit | Building) -> None:
-    """A shot from ``src`` at ``t``: one target, or everything enemy within the splash radius."""
-    rule = src.rule
-    tx, ty = w.pos(t)
-    sx, sy = w.pos(src)
-    w.effects.append({"kind": "shot", "from": src.id, "x": round(sx, 2), "y": round(sy, 2),
-                      "tx": round(tx, 2), "ty": round(ty, 2)})
-    splash = rule.splash if isinstance(src, Unit) else 0.0
-    if splash > 0:
-        r2 = splash * splash
-        hit_any = False
-        for v in list(units_near(w, tx, ty, splash)):
-            if v.alive and v.owner != src.owner and not v.rule.air and (v.x - tx) ** 2 + (v.y - ty) ** 2 <= r2:
-                damage(w, v, rule.damage, src, src.owner)
-                hit_any = hit_any or v is t
-        for b in list(w.buildings.values()):
-            if b.alive and b.owner != src.owner and b.dist2(tx, ty) <= r2:
-                damage(w, b, rule.damage, src, src.owner)
-                hit_any = hit_any or b is t
-        if not hit_any and t.alive:
-            damage(w, t, rule.damage, src, src.owner)
-        w.effects.append({"kind": "explosion", "from": None, "x": round(tx, 2), "y": round(ty, 2),
-                          "tx": round(tx, 2), "ty": round(ty, 2)})
-    else:
-        damage(w, t, rule.damage, src, src.owner)
 
 
 def damage(w: World, e: Unit | Building, dmg: float, src: Unit | Building | None, by: int) -> None:

@@ -153,21 +153,60 @@ def flee(w: World, u: Unit) -> None:
 
 
 def dock(w: World, ref: Building, u: Unit) -> tuple[float, float] | None:
-    """The free tile next to the refinery nearest to the harvester (reachable from it)."""
+    """Where the harvester should go at ``ref``: a free door tile, else a place in the queue.
+
+    The door is the row below the refinery (any side if that row cannot be reached). A tile is
+    taken while another of the owner's harvesters unloads on it or is heading for it, so
+    harvesters never share a tile there: the ones that find every door tile taken wait one row
+    further out (``_to_ref`` asks again every second) and move up when a door tile frees.
+    """
     if w.grid_dirty:
         w.relabel()
     W, H = w.w, w.h
     comp = w.grid.comp
     c = comp[int(u.y) * W + int(u.x)]
-    best, bd = None, 1e18
-    for y in range(ref.y - 1, ref.y + ref.h + 1):
-        for x in range(ref.x - 1, ref.x + ref.w + 1):
-            if 0 <= x < W and 0 <= y < H and comp[y * W + x] == c and c >= 0:
-                # prefer the side below the refinery (its door), then the nearest
-                d = (x + 0.5 - u.x) ** 2 + (y + 0.5 - u.y) ** 2 + (0 if y == ref.y + ref.h else 4)
-                if d < bd:
-                    best, bd = (x + 0.5, y + 0.5), d
-    return best
+    if c < 0:
+        return None
+    taken = set()
+    for v in w.units.values():
+        if v is not u and v.alive and v.owner == u.owner and v.type == "harvester":
+            if v.hv == S.UNLOAD:
+                taken.add(int(v.y) * W + int(v.x))
+            elif v.hv == S.TO_REF and v.path_goal is not None:
+                taken.add(w.tile_of(v.path_goal))
+
+    def free(x: int, y: int) -> bool:
+        return 0 <= x < W and 0 <= y < H and comp[y * W + x] == c
+
+    def nearest(cands: list[tuple[int, int]]) -> tuple[float, float] | None:
+        best, bd = None, 1e18
+        for x, y in cands:
+            d = (x + 0.5 - u.x) ** 2 + (y + 0.5 - u.y) ** 2
+            if d < bd:
+                best, bd = (x + 0.5, y + 0.5), d
+        return best
+
+    door = [(x, ref.y + ref.h) for x in range(ref.x, ref.x + ref.w) if free(x, ref.y + ref.h)]
+    if not door:
+        door = [(x, y) for y in range(ref.y - 1, ref.y + ref.h + 1) for x in range(ref.x - 1, ref.x + ref.w + 1)
+                if free(x, y) and (x < ref.x or x >= ref.x + ref.w or y < ref.y or y >= ref.y + ref.h)]
+    if not door:
+        return None
+    spot = nearest([(x, y) for x, y in door if y * W + x not in taken])
+    if spot is not None:
+        return spot
+    # every door tile is taken: queue one or two rows further out
+    dx0, dy0 = door[0]
+    out_y = 1 if dy0 >= ref.y + ref.h else (-1 if dy0 < ref.y else 0)
+    queue = []
+    for k in (2, 3):
+        for x, y in door:
+            qx, qy = (x, y + out_y * (k - 1)) if out_y else (x + (k - 1) * (1 if x >= ref.x + ref.w else -1), y)
+            if free(qx, qy) and qy * W + qx not in taken:
+                queue.append((qx, qy))
+        if queue:
+            break
+    return nearest(queue)
 
 
 def release(w: World, u: Unit) -> None:

@@ -18,7 +18,8 @@ class QueueItem:
 class Unit:
     __slots__ = ("id", "type", "rule", "owner", "x", "y", "hp", "alive", "order", "target", "focus",
                  "dest", "amove", "path", "path_goal", "pending", "next_repath", "cd", "guard",
-                 "cargo", "hv", "hv_tile", "hv_wait", "flee_until", "stuck", "field", "queued")
+                 "cargo", "hv", "hv_tile", "hv_wait", "flee_until", "stuck", "field", "queued",
+                 "pace", "waited")
 
     def __init__(self, uid: int, rule: UnitType, owner: int, x: float, y: float) -> None:
         self.id = uid
@@ -48,6 +49,8 @@ class Unit:
         self.stuck = 0
         self.field = -1               # goal tile of the shared field search this unit waits for
         self.queued = False           # has an entry in the A* queue
+        self.pace = 0.0               # tiles per tick while on a group order (its slowest member); 0: own speed
+        self.waited = 0               # ticks spent waiting behind a friend going the same way (movement.py)
 
 
 class Building:

@@ -20,10 +20,11 @@ from .economy import harvester, regrow
 from .entities import Building, Unit
 from .fog import update_fog
 from .gate import OrderResult, gate
-from .movement import arrive, move, separate
+from .movement import arrive, keep_spacing, move, separate
 from .pathing import run_paths
 from .plans import plans_of, run_plans
 from .production import production, spawn_near, update_power
+from .projectiles import fly
 from .spatial import index
 from .superweapon import charge
 from .victory import check_end
@@ -165,6 +166,7 @@ class Game:
         charge(w)                           # superweapon.py
         run_plans(w)                        # plans.py: steps whose time has come go through the gate
         index(w)                            # spatial.py
+        fly(w)                              # projectiles.py: shots fired earlier move or land
         for u in list(w.units.values()):
             if not u.alive:
                 continue
@@ -181,6 +183,7 @@ class Game:
         for u in w.units.values():
             if u.alive and u.path and not u.pending:
                 move(w, u)                  # movement.py
+        keep_spacing(w)                     # movement.py: nobody overlaps
         remove_dead(w)                      # combat.py
         if w.tick % R.REGROW_PERIOD == R.REGROW_PERIOD - 1:
             regrow(w)                       # economy.py
@@ -203,6 +206,8 @@ class Game:
             queue = [[q.item, q.progress, q.paid] for q in b.queue]
             h.update(repr((b.id, b.type, b.owner, b.x, b.y, b.hp, b.built, b.progress, queue)).encode())
         h.update(repr(w.ore).encode())
+        if w.projectiles:  # shots in flight (only then: quiet moments keep their digests)
+            h.update(repr([(p.weapon, p.src, p.target, p.x, p.y, p.tx, p.ty) for p in w.projectiles]).encode())
         if w.plans:  # only then: games without plans keep the digests they always had
             h.update(repr([p.to_dict() for p in w.plans.values()]).encode())
         return h.hexdigest()

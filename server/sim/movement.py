@@ -1,10 +1,11 @@
-"""Movement: orders' formations (group slots), walking along paths, arriving, and un-stacking idle units."""
+"""Movement: formations (group slots, slowest pace), walking along paths, spacing and queueing, un-stacking."""
 from __future__ import annotations
 
 import math
 from collections import deque
 from typing import TYPE_CHECKING
 
+from . import rules as R
 from .pathing import request_path, wait_field
 from .spatial import units_near
 
@@ -22,6 +23,8 @@ def clear(w: World, u: Unit) -> None:
     u.path_goal = None
     u.field = -1
     u.pending = False
+    u.pace = 0.0
+    u.waited = 0
     if u.hv_tile >= 0:
         w.claims.pop(u.hv_tile, None)
         u.hv_tile = -1
@@ -35,6 +38,8 @@ def send_group(w: World, units: list[Unit], point: tuple[float, float], order: s
         if not group:
             continue
         slots = formation_slots(w, point, len(group), is_air, group[0])
+        # ordered together, they walk together: at the pace of the slowest
+        pace = min(u.rule.speed for u in group) if len(group) > 1 else 0.0
         left = list(group)
         for sx, sy in slots:
             if not left:
@@ -46,6 +51,7 @@ def send_group(w: World, units: list[Unit], point: tuple[float, float], order: s
             u.dest = (sx, sy)
             u.guard = (sx, sy)
             u.amove = order == "attack"
+            u.pace = pace
             if u.type == "harvester" and order != "move":
                 u.order = "move"
             if is_air or len(group) < 3:
@@ -104,11 +110,26 @@ def arrive(u: Unit) -> None:
 
 
 def move(w: World, u: Unit) -> None:
-    """Advance a unit along its path by its speed (re-asking for a path if a building now blocks it)."""
-    step = u.rule.speed
+    """Advance a unit along its path by its speed (re-asking for a path if a building now blocks it).
+
+    On a group order it walks at the group's pace (unless engaging); a ground unit right behind
+    a friend going the same way waits for it, at most YIELD_TICKS in a row, so a file forms at a
+    narrow passage instead of a shoving crowd (and a jam cannot last).
+    """
+    step = u.rule.speed if u.pace <= 0 or u.target is not None else u.pace
     W = w.w
     blocked = w.grid.blocked
     air = u.rule.air
+    if not air and len(u.path) > 1:
+        # a crowd may keep a unit off a waypoint it shares with others: close is enough
+        tx, ty = u.path[0]
+        if (tx - u.x) ** 2 + (ty - u.y) ** 2 < R.WAYPOINT_NEAR ** 2 and w.grid.segment_clear(u.x, u.y, *u.path[1]):
+            u.path.pop(0)
+    if not air and u.path and _blocked_ahead(w, u):
+        u.waited += 1
+        if u.waited <= R.YIELD_TICKS:
+            return
+    u.waited = 0
     while step > 1e-9 and u.path:
         tx, ty = u.path[0]
         dx, dy = tx - u.x, ty - u.y
@@ -179,3 +200,104 @@ def separate(w: World) -> None:
                     if u.order == "defend":
                         u.dest = (px, py)
                 break
+
+
+def _blocked_ahead(w: World, u: Unit) -> bool:
+    """A ground friend closer than UNIT_SPACING ahead of ``u``, itself walking roughly the same way."""
+    tx, ty = u.path[0]
+    dx, dy = tx - u.x, ty - u.y
+    d = math.hypot(dx, dy)
+    if d < 1e-9:
+        return False
+    dx, dy = dx / d, dy / d
+    s2 = R.UNIT_SPACING * R.UNIT_SPACING
+    for v in units_near(w, u.x, u.y, R.UNIT_SPACING):
+        if v is u or v.rule.air or not v.path or v.pending or v.owner != u.owner or not v.alive:
+            continue
+        ox, oy = v.x - u.x, v.y - u.y
+        if ox * ox + oy * oy >= s2 or ox * dx + oy * dy <= 0.05:
+            continue
+        vx, vy = v.path[0][0] - v.x, v.path[0][1] - v.y
+        if vx * dx + vy * dy > 0 and v.waited <= R.YIELD_TICKS:
+            return True
+    return False
+
+
+def keep_spacing(w: World) -> None:
+    """Units closer than UNIT_SPACING push each other apart (ground among ground, air among air).
+
+    Soft: each overlapping pair undoes SPACING_PUSH of its overlap per tick, shared equally (a
+    working harvester, mining or unloading, stands firm and the other yields all of it); a push
+    never puts a ground unit on water or a building. Pairs are visited in id order (deterministic).
+    """
+    S = R.UNIT_SPACING
+    s2 = S * S
+    k = R.SPACING_PUSH * 0.5
+    W, H = w.w, w.h
+    blocked = w.grid.blocked
+    tiles: dict[int, list[Unit]] = {}
+    for u in w.units.values():
+        if u.alive:
+            key = (int(u.y) * W + int(u.x)) * 2 + (1 if u.rule.air else 0)
+            lst = tiles.get(key)
+            if lst is None:
+                tiles[key] = [u]
+            else:
+                lst.append(u)
+    for u in w.units.values():
+        if not u.alive:
+            continue
+        air = 1 if u.rule.air else 0
+        cx, cy = int(u.x), int(u.y)
+        for ny in (cy - 1, cy, cy + 1):
+            if ny < 0 or ny >= H:
+                continue
+            for nx in (cx - 1, cx, cx + 1):
+                if nx < 0 or nx >= W:
+                    continue
+                lst = tiles.get((ny * W + nx) * 2 + air)
+                if not lst:
+                    continue
+                for v in lst:
+                    if v.id <= u.id or not v.alive:
+                        continue
+                    dx, dy = v.x - u.x, v.y - u.y
+                    d2 = dx * dx + dy * dy
+                    if d2 >= s2:
+                        continue
+                    if d2 < 1e-12:
+                        # exactly stacked: a fixed direction from the ids (no randomness needed)
+                        a = (u.id * 7 + v.id * 3) % 8 * (math.pi / 4)
+                        dx, dy, d = math.cos(a), math.sin(a), 0.0
+                    else:
+                        d = math.sqrt(d2)
+                        dx, dy = dx / d, dy / d
+                    if u.path or v.path:
+                        # someone is walking: turn the push 45 degrees so both step to their
+                        # right and slide past each other (a straight push can balance a walk)
+                        dx, dy = (dx - dy) * _R45, (dx + dy) * _R45
+                    push = (S - d) * k
+                    fu, fv = _firm(u), _firm(v)
+                    if fu and fv:
+                        continue
+                    pu = 0.0 if fu else (2 * push if fv else push)
+                    pv = 0.0 if fv else (2 * push if fu else push)
+                    if pu:
+                        _shift(u, -dx * pu, -dy * pu, W, H, blocked)
+                    if pv:
+                        _shift(v, dx * pv, dy * pv, W, H, blocked)
+
+
+_R45 = math.sqrt(0.5)
+
+
+def _firm(u: Unit) -> bool:
+    """A harvester at work (mining or unloading) is not pushed."""
+    return u.type == "harvester" and u.hv in ("mine", "unload") and u.order in ("harvest", "return")
+
+
+def _shift(u: Unit, dx: float, dy: float, W: int, H: int, blocked: bytearray) -> None:
+    nx = min(W - 0.01, max(0.01, u.x + dx))
+    ny = min(H - 0.01, max(0.01, u.y + dy))
+    if u.rule.air or not blocked[int(ny) * W + int(nx)]:
+        u.x, u.y = nx, ny

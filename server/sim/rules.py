@@ -38,10 +38,34 @@ class UnitType:
     air: bool = False     # flies over water and buildings
     hits_air: bool = False
     hits_ground: bool = True
+    weapon: str = ""      # key of WEAPONS: what its shots are ("" = unarmed)
 
     @property
     def armed(self) -> bool:
         return self.damage > 0 and self.range > 0
+
+
+@dataclass(frozen=True, slots=True)
+class WeaponType:
+    """How a shot travels: speed, and whether it follows its target or lands on a point."""
+    name: str
+    speed: float          # tiles per tick
+    homing: bool          # follows the target and hits it on arrival (if it still lives)
+    arc: bool = False     # lobbed at the ground point the target stood on: splash where it lands
+
+
+def _weapon(name: str, speed_tps: float, *, homing: bool, arc: bool = False) -> WeaponType:
+    return WeaponType(name=name, speed=speed_tps / TICK_RATE, homing=homing, arc=arc)
+
+
+#: Shots in flight (server/sim/projectiles.py). Bullets are all but instant; an artillery shell
+#: flies 1.3 s at full range, long enough for a unit on the move to leave its splash.
+WEAPONS: Mapping[str, WeaponType] = MappingProxyType({
+    "bullet": _weapon("bullet", 30.0, homing=True),
+    "shell": _weapon("shell", 14.0, homing=True),
+    "artillery": _weapon("artillery", 6.0, homing=False, arc=True),
+    "missile": _weapon("missile", 11.0, homing=True),
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +87,7 @@ class BuildingType:
     hits_air: bool = False
     hits_ground: bool = False
     free_unit: str | None = None        # unit delivered when construction completes
+    weapon: str = ""                    # key of WEAPONS ("" = unarmed)
 
     @property
     def armed(self) -> bool:
@@ -71,20 +96,22 @@ class BuildingType:
 
 def _u(name: str, cost: int, build_s: float, hp: int, speed_tps: float, rng: float, dmg: int,
        every_s: float, sight: float, frm: str, *, min_range: float = 0.0, splash: float = 0.0,
-       air: bool = False, hits_air: bool = False, hits_ground: bool = True) -> UnitType:
+       air: bool = False, hits_air: bool = False, hits_ground: bool = True, weapon: str = "") -> UnitType:
     return UnitType(name=name, cost=cost, build_ticks=ticks(build_s), hp=hp, speed=speed_tps / TICK_RATE,
                     range=rng, min_range=min_range, damage=dmg, cooldown_ticks=ticks(every_s),
                     splash=splash, sight=sight, produced_by=frm, air=air, hits_air=hits_air,
-                    hits_ground=hits_ground and dmg > 0)
+                    hits_ground=hits_ground and dmg > 0, weapon=weapon)
 
 
 #: The unit table of GAME.md.  "hits_air": only turrets, infantry and helicopters hit helicopters.
 UNITS: Mapping[str, UnitType] = MappingProxyType({
-    "infantry": _u("infantry", 100, 5, 100, 1.5, 3, 10, 1.0, 5, "barracks", hits_air=True),
-    "tank": _u("tank", 500, 10, 300, 2.0, 4, 40, 1.5, 6, "war_factory"),
-    "artillery": _u("artillery", 600, 12, 150, 1.2, 8, 70, 3.0, 7, "war_factory", min_range=2, splash=1.0),
+    "infantry": _u("infantry", 100, 5, 100, 1.5, 3, 10, 1.0, 5, "barracks", hits_air=True, weapon="bullet"),
+    "tank": _u("tank", 500, 10, 300, 2.0, 4, 40, 1.5, 6, "war_factory", weapon="shell"),
+    "artillery": _u("artillery", 600, 12, 150, 1.2, 8, 70, 3.0, 7, "war_factory", min_range=2, splash=1.0,
+                    weapon="artillery"),
     "harvester": _u("harvester", 200, 8, 250, 1.5, 0, 0, 0, 4, "war_factory"),
-    "helicopter": _u("helicopter", 800, 14, 200, 3.5, 5, 30, 1.0, 8, "war_factory", air=True, hits_air=True),
+    "helicopter": _u("helicopter", 800, 14, 200, 3.5, 5, 30, 1.0, 8, "war_factory", air=True, hits_air=True,
+                     weapon="missile"),
 })
 
 #: The building table of GAME.md.
@@ -99,7 +126,7 @@ BUILDINGS: Mapping[str, BuildingType] = MappingProxyType({
                                 produces=("tank", "artillery", "harvester", "helicopter")),
     "defense_turret": BuildingType("defense_turret", 400, ticks(8), 400, -20, 1, 1, ("barracks",),
                                    range=6, damage=30, cooldown_ticks=ticks(1.0), hits_air=True,
-                                   hits_ground=True),
+                                   hits_ground=True, weapon="shell"),
 })
 
 # --- players --------------------------------------------------------------
@@ -130,6 +157,12 @@ SUPERWEAPON_CHARGE_TICKS = ticks(180)
 SUPERWEAPON_RADIUS = 3.0
 SUPERWEAPON_UNIT_DAMAGE = 400
 SUPERWEAPON_BUILDING_FACTOR = 0.5
+
+# --- movement: spacing and queueing (movement.py) -----------------------------
+UNIT_SPACING = 0.7             # ground units (and helicopters among themselves) keep this far apart, tiles
+SPACING_PUSH = 0.5             # share of an overlap undone per tick (soft: a crowd squeezes, never jams)
+YIELD_TICKS = 8                # a unit waits at most this long behind a friend going its way
+WAYPOINT_NEAR = 0.6            # a waypoint on the way counts as passed this close (if the next is in sight)
 
 # --- fog, combat, AI-ish unit behaviour ----------------------------------------
 BUILDING_SIGHT = 5.0
@@ -165,7 +198,8 @@ def _unit_entry(u: UnitType) -> dict:
             "range": u.range, "min_range": u.min_range, "damage": u.damage,
             "cooldown_ticks": u.cooldown_ticks, "splash": u.splash, "sight": u.sight,
             "produced_by": u.produced_by, "requires": [u.produced_by],
-            "air": u.air, "hits_air": u.hits_air, "hits_ground": u.hits_ground, "armed": u.armed}
+            "air": u.air, "hits_air": u.hits_air, "hits_ground": u.hits_ground, "armed": u.armed,
+            "weapon": u.weapon or None}
 
 
 def _building_entry(b: BuildingType) -> dict:
@@ -174,7 +208,7 @@ def _building_entry(b: BuildingType) -> dict:
             "produces": list(b.produces), "buildable": b.cost > 0, "sight": b.sight,
             "range": b.range, "min_range": b.min_range, "damage": b.damage,
             "cooldown_ticks": b.cooldown_ticks, "hits_air": b.hits_air, "hits_ground": b.hits_ground,
-            "armed": b.armed, "free_unit": b.free_unit}
+            "armed": b.armed, "free_unit": b.free_unit, "weapon": b.weapon or None}
 
 
 def rules_table() -> dict:
@@ -201,4 +235,7 @@ def rules_table() -> dict:
         "combat": {"building_sight": BUILDING_SIGHT, "defend_radius": DEFEND_RADIUS, "leash": LEASH,
                    "under_attack_interval_ticks": UNDER_ATTACK_INTERVAL},
         "map": {"default_width": DEFAULT_WIDTH, "default_height": DEFAULT_HEIGHT},
+        "weapons": {name: {"speed": wt.speed, "speed_tiles_per_s": round(wt.speed * TICK_RATE, 6),
+                           "homing": wt.homing, "arc": wt.arc} for name, wt in WEAPONS.items()},
+        "movement": {"unit_spacing": UNIT_SPACING},
     }

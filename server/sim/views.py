@@ -115,8 +115,10 @@ def player_state(w: World, player: int) -> dict:
             effects.append(e)
         elif dst_seen:
             # a shot out of the fog: show where it lands, not who fired from where
-            effects.append({"kind": e["kind"], "from": None, "x": e["tx"], "y": e["ty"],
-                            "tx": e["tx"], "ty": e["ty"]})
+            # (weapon and flight time stay: the client shows the landing when it comes)
+            hidden = dict(e)
+            hidden.update({"from": None, "x": e["tx"], "y": e["ty"]})
+            effects.append(hidden)
     return {"tick": w.tick, "player": player_view(w, pl),
             "units": units, "buildings": buildings,
             "explored": mask(w, pl.explored), "visible": mask(w, pl.vis_int),

@@ -20,6 +20,7 @@ from .production import update_power
 
 if TYPE_CHECKING:
     from .plans import Plan
+    from .projectiles import Projectile
 
 NPLAYERS = 2
 
@@ -33,6 +34,7 @@ class World:
         "grid_dirty", "grid_changes", "units", "buildings", "next_id", "path_queue", "placement_cache",
         "fields", "field_wait", "hq_sites", "players", "cells", "cells_by_owner", "cw",
         "plans", "next_plan", "max_plans",
+        "projectiles",
     )
 
     def __init__(self, seed: int, width: int, height: int, tiles: list[str],
@@ -80,6 +82,7 @@ class World:
         self.cells_by_owner: list[dict[int, list[Unit]]] = [{} for _ in range(NPLAYERS)]
         self.cw = 0
         self.hq_sites = [tuple(s) for s in hq_sites]
+        self.projectiles: list[Projectile] = []    # shots in flight (projectiles.py), in firing order
         # plans (see plans.py): id -> Plan, active and recently finished, in id order
         self.plans: dict[int, Plan] = {}
         self.next_plan = 1

@@ -1,5 +1,6 @@
 """Range, cooldown, splash, anti-air, chasing, return fire, turrets, defend_base."""
 from server.sim import rules as R
+from server.sim.projectiles import flight_ticks
 
 from .util import grass, make, run
 
@@ -20,7 +21,12 @@ def test_tank_kills_infantry_at_its_rate():
     i.hp = 100
     r = g.apply(0, {"action": "attack", "units": {"ids": [t.id]}, "target": {"entity": i.id}})
     assert r.ok, r
-    g.step()
+    g.step()                                  # fires: the shell is in flight
+    flight = flight_ticks(R.WEAPONS["shell"], 10.5, 10.5, 13.5, 10.5)
+    assert i.hp == 100 and flight > 1
+    run(g, flight - 1)
+    assert i.hp == 100
+    run(g, 1)
     assert i.hp == 60
     run(g, R.UNITS["tank"].cooldown_ticks - 1)
     assert i.hp == 60
@@ -78,7 +84,7 @@ def test_artillery_min_range_and_splash():
     v1.order = v2.order = "move"
     run(g2, 1)
     assert g2.apply(0, {"action": "attack", "units": {"ids": [a.id]}, "target": {"entity": v1.id}}).ok
-    run(g2, 1)
+    run(g2, 1 + flight_ticks(R.WEAPONS["artillery"], 5.5, 10.5, 11.5, 10.5))
     assert v1.hp == 300 - 70 and v2.hp == 300 - 70
 
 
@@ -92,7 +98,7 @@ def test_idle_units_engage_and_return_fire():
     g = field()
     v = g.add_unit(0, "tank", 10.5, 10.5)
     art = g.add_unit(1, "artillery", 16.5, 10.5)
-    run(g, 20)
+    run(g, 20 + flight_ticks(R.WEAPONS["artillery"], 16.5, 10.5, 10.5, 10.5))
     assert v.hp < 300 and v.target == art.id
     run(g, 200)
     assert not art.alive
@@ -105,7 +111,9 @@ def test_turret_fires_at_units_and_helicopters():
     heli = g.add_unit(1, "helicopter", 11.5, 8.5)
     heli.order = "move"
     run(g, 3)
-    assert heli.hp == 200 - 30 and tur.target == heli.id
+    assert tur.target == heli.id
+    run(g, flight_ticks(R.WEAPONS["shell"], tur.cx, tur.cy, heli.x, heli.y))
+    assert heli.hp == 200 - 30
     run(g, R.BUILDINGS["defense_turret"].cooldown_ticks)
     assert heli.hp == 200 - 60
 

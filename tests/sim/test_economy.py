@@ -68,7 +68,7 @@ def test_harvester_flees_from_fire():
     enemy = g.add_unit(1, "tank", 24.5, 8.5)
     enemy.hp = 10_000
     g.apply(1, {"action": "attack", "units": {"ids": [enemy.id]}, "target": {"entity": h.id}})
-    run(g, 3)
+    run(g, 3 + 5)                 # the first shell is 5 ticks in flight (3 tiles at 14 tiles/s)
     assert h.order == "flee"
     run(g, 40)
     assert h.x < 20
