@@ -19,6 +19,9 @@ RUN mkdir -p /models && python scripts/download_model.py --dest /models \
  && chown -R user:user /models
 
 COPY --chown=user:user . .
+# The game log (restarts without loss, replays): /data is where a Space's persistent storage is
+# mounted; without it the directory lives as long as the container.
+RUN mkdir -p /data && chown user:user /data
 USER user
 
 # LLM_USE_MMAP=0: llama.cpp repacks Q4_0 weights for its AVX kernels, and with
@@ -29,6 +32,7 @@ ENV PORT=7860 \
     MODEL_PATH=/models/qwen2.5-coder-1.5b-instruct-q4_0.gguf \
     LLM_USE_MMAP=0 \
     HF_HUB_OFFLINE=1 \
+    DATA_DIR=/data \
     PYTHONUNBUFFERED=1
 EXPOSE 7860
 CMD ["python", "app.py"]

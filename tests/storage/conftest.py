@@ -38,9 +38,9 @@ def gamelog(tmp_path: Path) -> Iterator[GameLog]:
 
 
 def record_game(gamelog: GameLog, game_id: str, seed: int, ticks: int,
-                policy: RecordingPolicy = RecordingPolicy(), levels: tuple[str, str] = ("hard", "normal")) -> Game:
+                policy: RecordingPolicy | None = None, levels: tuple[str, str] = ("hard", "normal")) -> Game:
     game = Game(seed=seed)
-    rec = GameRecorder(gamelog, game_id, policy)
+    rec = GameRecorder(gamelog, game_id, policy or RecordingPolicy())
     rec.started(game, "hard", [{"kind": "ai"}, {"kind": "ai"}])
     play(game, bots_for(game, seed, levels), ticks, rec)
     rec.closed(game, shutdown=False)

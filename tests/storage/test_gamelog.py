@@ -68,6 +68,7 @@ def test_keyframes_are_compressed_and_found_at_or_before_a_tick(gamelog: GameLog
 
 def test_finishing_a_game_drops_its_seat_tokens_and_public_rows_never_show_them(gamelog: GameLog) -> None:
     gamelog.begin(summary("g1"))
+    gamelog.flush()
     assert "secret-token" not in str(gamelog.game("g1").public())   # type: ignore[union-attr]
     gamelog.finish("g1", "finished", 1234, winner=0)
     gamelog.flush()
