@@ -19,7 +19,8 @@ from typing import Any
 from . import protocol
 from .llm import COMPLETED
 from .nl import Analyst, heuristic_analysis
-from .rooms import Connection, Room
+from .connection import Connection
+from .rooms import Room
 
 log = logging.getLogger("advisor")
 

@@ -21,10 +21,11 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from . import protocol
+from .connection import PERSPECTIVE_SPECTATOR, Connection, Transport
 from .ai import Opponent
 from .sim import Game, OrderResult
 from .sim.rules import TICK_RATE, rules_table
@@ -36,15 +37,9 @@ DIFFICULTIES = ("easy", "normal", "hard")
 # Lateness beyond which a room stops trying to catch up (e.g. after the
 # process was suspended) and restarts its schedule from now.
 RESYNC_AFTER_S = 1.0
-PERSPECTIVE_SPECTATOR = "spectator"
 # The one event-to-stat map: game events counted into the game-over tallies.
 STAT_EVENTS = {"unit_ready": "units_built", "building_done": "buildings_built",
                "unit_lost": "units_lost", "building_lost": "buildings_lost"}
-
-
-class Transport(Protocol):
-    async def send(self, data: bytes) -> None: ...
-    async def close(self, code: int, reason: str) -> None: ...
 
 
 class Bot(Protocol):
@@ -87,83 +82,6 @@ class RoomAPI(Protocol):
 
 class RoomFull(Exception):
     """No room for one more (server room limit or spectator limit)."""
-
-
-@dataclass(eq=False)
-class Connection:
-    """One connection seen from a room: its seat and its outgoing buffers."""
-
-    transport: Transport
-    player: int | None  # None: spectator
-    lang: str = "en"
-    control_limit: int = 256
-    id: str = field(default_factory=lambda: secrets.token_hex(6))
-    state_slot: bytes | None = None
-    state_slot_tick: int = -1
-    last_state_tick: int = -1  # tick of the last state/delta actually sent
-    force_full: bool = True
-    control: deque[bytes] = field(default_factory=deque)
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-    closed: bool = False
-    sent_bytes: int = 0
-    sent_states: int = 0
-    skipped_states: int = 0
-    sender: asyncio.Task[None] | None = None
-
-    @property
-    def perspective(self) -> int | str:
-        return PERSPECTIVE_SPECTATOR if self.player is None else self.player
-
-    def push(self, data: bytes) -> None:
-        """Queue a non-state message. A client whose queue overflows is too
-        slow to keep: it is closed rather than allowed to grow memory."""
-        if self.closed:
-            return
-        if len(self.control) >= self.control_limit:
-            self.closed = True
-            log.warning("client %s dropped: control queue full", self.id)
-            asyncio.get_running_loop().create_task(self.transport.close(1008, "too slow"))
-            self.wake.set()
-            return
-        self.control.append(data)
-        self.wake.set()
-
-    def offer_state(self, tick: int, full: Callable[[], bytes], delta: bytes | None) -> None:
-        """Put the newest state in the slot. A delta is only valid on top of
-        the state the client last received; anything else gets a full state."""
-        if self.closed:
-            return
-        if self.state_slot is not None:
-            self.skipped_states += 1  # the previous one was never sent: skip it
-        if delta is not None and not self.force_full and self.state_slot is None and self.last_state_tick == tick - 1:
-            self.state_slot = delta
-        else:
-            self.state_slot = full()
-            self.force_full = False
-        self.state_slot_tick = tick
-        self.wake.set()
-
-    async def run_sender(self) -> None:
-        try:
-            while not self.closed:
-                await self.wake.wait()
-                self.wake.clear()
-                while self.control and not self.closed:
-                    data = self.control.popleft()
-                    await self.transport.send(data)
-                    self.sent_bytes += len(data)
-                if self.state_slot is not None and not self.closed:
-                    data, tick = self.state_slot, self.state_slot_tick
-                    self.state_slot = None
-                    await self.transport.send(data)
-                    self.last_state_tick = tick
-                    self.sent_bytes += len(data)
-                    self.sent_states += 1
-        except (ConnectionError, RuntimeError, asyncio.CancelledError):
-            self.closed = True
-        except Exception:  # a transport failing in an unexpected way ends this client only
-            log.exception("sender of client %s failed", self.id)
-            self.closed = True
 
 
 @dataclass

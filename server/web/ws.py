@@ -13,7 +13,8 @@ from aiohttp import WSMsgType, web
 
 from .. import keys, protocol
 from ..llm import QueueFull
-from ..rooms import Connection, Room, RoomFull
+from ..connection import Connection
+from ..rooms import Room, RoomFull
 from ..limits import TokenBucket
 from .clients import client_address, origin_allowed
 from .i18n import pick_language
