@@ -204,7 +204,7 @@ class RedisDirectory:
         node_key = self._k("node", me)
         rooms_key = self._k("node-rooms", me)
         local_ids = {r.id for r in load.rooms}
-        known = set(await self.redis.smembers(rooms_key))  # type: ignore[misc]
+        known = {str(rid) for rid in await self.redis.smembers(rooms_key)}
         # Rooms placed here but not started yet count as load, or a node that just
         # took ten reservations would look empty and take ten more.
         reserved_key = self._k("reserved", me)
@@ -241,7 +241,7 @@ class RedisDirectory:
         dead = await self._sweep(args=[self.prefix, LOST_KEEP_S, int(time.time())])
         for node_id in dead:
             log.warning("node %s stopped heartbeating: its rooms are marked lost", node_id)
-        return list(dead)
+        return [str(node_id) for node_id in dead]
 
     def _write_room(self, pipe: Any, room: RoomLoad) -> None:
         key = self._k("room", room.id)
@@ -260,22 +260,18 @@ class RedisDirectory:
         ids = await self.redis.zrange(self._k("nodes"), 0, -1)
         pipe = self.redis.pipeline(transaction=False)
         for node_id in ids:
-            pipe.hgetall(self._k("node", node_id))
-        found = []
-        for data in await pipe.execute():
-            if data:
-                found.append(_node_from(data))
-        return found
+            pipe.hgetall(self._k("node", str(node_id)))
+        return [_node_from(_text_map(data)) for data in await pipe.execute() if data]
 
     async def _node_info(self, node_id: str) -> NodeInfo | None:
-        data = await self.redis.hgetall(self._k("node", node_id))  # type: ignore[misc]
-        return _node_from(data) if data else None
+        data = await self.redis.hgetall(self._k("node", node_id))
+        return _node_from(_text_map(data)) if data else None
 
     async def place(self) -> NodeInfo:
         chosen = await self._place(args=[self.prefix, self._node.id])
-        if chosen is None or chosen == self._node.id:
+        if chosen is None or str(chosen) == self._node.id:
             return self._node
-        info = await self._node_info(chosen)
+        info = await self._node_info(str(chosen))
         return info or self._node
 
     async def reserve(self, node: NodeInfo, difficulty: str, seed: int) -> str:
@@ -300,13 +296,13 @@ class RedisDirectory:
 
     async def release(self, room_id: str) -> None:
         key = self._k("room", room_id)
-        if await self.redis.hget(key, "node") == self._node.id:  # type: ignore[misc]
+        if await self.redis.hget(key, "node") == self._node.id:
             await self.redis.delete(key)
-        await self.redis.srem(self._k("node-rooms", self._node.id), room_id)  # type: ignore[misc]
+        await self.redis.srem(self._k("node-rooms", self._node.id), room_id)
         self._written.pop(room_id, None)
 
     async def locate(self, room_id: str) -> RoomLocation | None:
-        record: dict[str, str] = await self.redis.hgetall(self._k("room", room_id))  # type: ignore[misc]
+        record = _text_map(await self.redis.hgetall(self._k("room", room_id)))
         node_id = record.get("node") or owner_of(room_id)
         if node_id is None:
             return None
@@ -354,6 +350,11 @@ class RedisDirectory:
 
     async def held(self, kind: str, address: str) -> int:
         return int(await self._held(args=[self.prefix, kind, address]))
+
+
+def _text_map(data: Any) -> dict[str, str]:
+    """A hash reply as text (the client decodes replies; its stubs say bytes | str)."""
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def _node_from(data: dict[str, str]) -> NodeInfo:
