@@ -29,6 +29,7 @@ from .connection import PERSPECTIVE_SPECTATOR, Connection, Transport
 from .ai import Opponent
 from .sim import Game, OrderResult
 from .sim.rules import TICK_RATE, rules_table
+from .stats import STAT_EVENTS
 
 log = logging.getLogger("room")
 
@@ -37,9 +38,6 @@ DIFFICULTIES = ("easy", "normal", "hard")
 # Lateness beyond which a room stops trying to catch up (e.g. after the
 # process was suspended) and restarts its schedule from now.
 RESYNC_AFTER_S = 1.0
-# The one event-to-stat map: game events counted into the game-over tallies.
-STAT_EVENTS = {"unit_ready": "units_built", "building_done": "buildings_built",
-               "unit_lost": "units_lost", "building_lost": "buildings_lost"}
 
 
 class Bot(Protocol):

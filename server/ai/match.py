@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 from .knowledge import COMBAT_TYPES
 from .opponent import Opponent
+from ..stats import STAT_EVENTS
 
 SIDES = ("easy", "normal", "hard", "idle")
 
@@ -51,8 +52,6 @@ class GameResult:
         return None if self.winner is None else self.sides[self.winner].level
 
 
-COUNTED = {"unit_ready": "units_built", "unit_lost": "units_lost",
-           "building_done": "buildings_built", "building_lost": "buildings_lost"}
 
 
 def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int = 64,
@@ -96,7 +95,7 @@ def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int
                     spent[pid] += sim_rules.BUILDINGS[action["building_type"]].cost
         game.step()
         for ev in game.drain_events():
-            field_name = COUNTED.get(ev.get("kind"))
+            field_name = STAT_EVENTS.get(ev.get("kind"))
             pid = ev.get("player")
             if field_name and pid in (0, 1):
                 setattr(stats[pid], field_name, getattr(stats[pid], field_name) + 1)
