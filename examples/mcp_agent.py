@@ -5,9 +5,9 @@
 
 It uses only the official SDK's client and the game's tools: create_game,
 then a loop of get_state -> act -> wait. The rules are simple on purpose:
-power plant, barracks, refinery, war factory; keep the power up; train tanks
-and infantry; when the army is big enough, attack the enemy base with every
-combat unit, and again with each new wave. It prints one line per decision
+power plant, refinery, barracks, war factory, then more power and ore; keep
+the power up; train tanks and infantry; with ten combat units attack the
+enemy base with all of them, then again whenever five stand idle. It prints one line per decision
 and, at the end, the winner and how many of its orders the game refused.
 """
 
@@ -24,10 +24,13 @@ from typing import Any
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
-ORDER = ("power_plant", "barracks", "refinery", "war_factory")
-COST = {"power_plant": 300, "barracks": 500, "refinery": 600, "war_factory": 800, "defense_turret": 400,
+#: Structures in the order they are built, one at a time (each needs the previous ones).
+ORDER = ("power_plant", "refinery", "barracks", "war_factory", "power_plant", "refinery", "power_plant")
+COST = {"power_plant": 300, "barracks": 500, "refinery": 600, "war_factory": 800,
         "infantry": 100, "tank": 500}
 COMBAT = ("infantry", "tank", "artillery", "helicopter")
+FIRST_WAVE = 10   # combat units before the first attack
+NEXT_WAVE = 5     # idle combat units that make the next wave
 
 
 @dataclass
@@ -38,31 +41,33 @@ class Tally:
     attacks: int = 0
 
 
-def decide(state: dict[str, Any], attacked_at: int) -> tuple[list[dict[str, Any]], bool]:
+def decide(state: dict[str, Any], attacked: bool) -> tuple[list[dict[str, Any]], bool]:
     """The next ACTIONs from the compact state; and whether they launch an attack."""
     credits = state["credits"]
-    have = {b["type"] for b in state["buildings"] if "built" not in b}
-    building = {b["type"] for b in state["buildings"] if "built" in b}
-    queued = {p["item"] for p in state["production"]}
+    done = [b["type"] for b in state["buildings"] if "built" not in b]
+    under_way = [b["type"] for b in state["buildings"] if "built" in b]
+    under_way += [p["item"] for p in state["production"] if p["item"] in COST and p["item"] not in COMBAT]
     actions: list[dict[str, Any]] = []
-    if state["power"]["low"] and "power_plant" not in building and credits >= COST["power_plant"]:
-        actions.append({"action": "build_building", "building_type": "power_plant"})
-        credits -= COST["power_plant"]
-    for kind in ORDER:
-        if kind not in have and kind not in building and kind not in queued:
-            if credits >= COST[kind]:
-                actions.append({"action": "build_building", "building_type": kind})
-                credits -= COST[kind]
-            break  # one structure at a time, in order
-    training = {p["item"] for p in state["production"]}
-    if "war_factory" in have and "tank" not in training and credits >= COST["tank"] + 200:
+    if not under_way:
+        needed = list(ORDER)
+        for kind in done:  # what is still missing from the build order
+            if kind in needed:
+                needed.remove(kind)
+        if state["power"]["low"]:
+            needed.insert(0, "power_plant")
+        if needed and credits >= COST[needed[0]]:
+            actions.append({"action": "build_building", "building_type": needed[0]})
+            credits -= COST[needed[0]]
+    training = [p["item"] for p in state["production"]]
+    reserve = 0 if "war_factory" in done else 600  # save up for the war factory
+    if "war_factory" in done and training.count("tank") < 2 and credits >= COST["tank"]:
         actions.append({"action": "build_unit", "unit_type": "tank", "count": 1})
         credits -= COST["tank"]
-    if "barracks" in have and "infantry" not in training and credits >= 3 * COST["infantry"]:
-        actions.append({"action": "build_unit", "unit_type": "infantry", "count": 3})
+    if "barracks" in done and training.count("infantry") < 2 and credits >= 2 * COST["infantry"] + reserve:
+        actions.append({"action": "build_unit", "unit_type": "infantry", "count": 2})
     army = sum(state["units"].get(k, {}).get("count", 0) for k in COMBAT)
     idle = sum(state["units"].get(k, {}).get("idle", 0) for k in COMBAT)
-    attack = army >= 6 and (attacked_at == 0 or idle >= 4)
+    attack = (not attacked and army >= FIRST_WAVE) or (attacked and idle >= NEXT_WAVE)
     if attack:
         actions.append({"action": "attack", "units": {"type": "all"}, "target": {"place": "enemy_base"}})
     return actions, attack
@@ -84,11 +89,11 @@ async def play(client: Client, difficulty: str = "easy", max_seconds: float = 36
     who = {"room": seat["room"], "token": seat["token"]}
     log(f"room {seat['room']} as player {seat['player']}; watch at {seat['watch_url']}")
     tally = Tally()
-    attacked_at = 0
+    attacked = False
     deadline = time.monotonic() + max_seconds
     state = await call(client, "get_state", {**who, "events": 0})
     while state["game_over"] is None and time.monotonic() < deadline:
-        actions, attack = decide(state, attacked_at)
+        actions, attack = decide(state, attacked)
         if actions:
             answer = await call(client, "act", {**who, "actions": actions})
             tally.orders += len(actions)
@@ -98,7 +103,7 @@ async def play(client: Client, difficulty: str = "easy", max_seconds: float = 36
                     code = result.get("code", "refused")
                     tally.reasons[code] = tally.reasons.get(code, 0) + 1
             if attack:
-                attacked_at = state["tick"]
+                attacked = True
                 tally.attacks += 1
             log(f"tick {state['tick']}: credits {state['credits']}, "
                 f"{', '.join(a.get('building_type') or a.get('unit_type') or a['action'] for a in actions)}")
