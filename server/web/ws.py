@@ -7,6 +7,7 @@ is the only writer of states."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -14,6 +15,7 @@ from aiohttp import WSMsgType, web
 from .. import keys, protocol
 from ..llm import QueueFull
 from ..connection import Connection
+from ..sim import OrderResult
 from ..rooms import Room, RoomFull
 from ..limits import TokenBucket
 from .clients import client_address, origin_allowed
@@ -117,6 +119,12 @@ class Session:
         self.settings = settings
         self.bucket = TokenBucket(settings.ws_rate, settings.ws_burst)
         self.strikes = 0
+        # One handler per message type that protocol.parse_client_message accepts.
+        self.handlers: dict[str, Callable[[protocol.ClientMessage], None]] = {
+            "command": self.on_command, "nl": self.on_nl, "cancel_nl": self.on_cancel_nl,
+            "analysis": self.on_analysis, "snapshot": self.on_snapshot,
+            "set_language": self.on_set_language, "ping": self.on_ping,
+        }
 
     def reply(self, message: dict[str, Any]) -> None:
         self.client.push(protocol.encode(message))
@@ -136,7 +144,7 @@ class Session:
             self.client.push(protocol.error_message(str(exc)))
             return True
         try:
-            getattr(self, f"on_{msg.type}")(msg)
+            self.handlers[msg.type](msg)
         except Exception:  # a bug in one handler must not end the connection or the room
             log.exception("handling %s from client %s failed", msg.type, self.client.id)
             self.client.push(protocol.error_message("internal error", msg.ref))
@@ -153,7 +161,7 @@ class Session:
             return
         client, ref = self.client, msg.ref
 
-        def on_result(result: Any) -> None:
+        def on_result(result: OrderResult) -> None:
             answer = {"type": "command_result", **result_dict(result), "tick": self.room.tick}
             if ref is not None:
                 answer["ref"] = ref
