@@ -103,10 +103,10 @@ def loadavg() -> float:
 
 
 async def run_model(name: str, cases: list[dict], threads: int, timeout_s: float,
-                    fast_path: bool) -> dict[str, Any]:
+                    fast_path: bool, nice: int = 10) -> dict[str, Any]:
     path = model_path(name)
     worker = ModelWorker(LLMSettings(model_path=path, n_threads=threads, n_threads_batch=threads,
-                                     default_timeout_s=timeout_s))
+                                     default_timeout_s=timeout_s, nice=nice))
     t_load = time.perf_counter()
     worker.start()
     while worker.state == "loading":
@@ -130,6 +130,7 @@ async def run_model(name: str, cases: list[dict], threads: int, timeout_s: float
                      "latency_ms": ans.get("latency_ms"), "actions": ans.get("actions"),
                      "clarify": ans.get("clarify"), "confidence": ans.get("confidence")})
         loads.append(loadavg())
+        print(f"  {len(rows)}/{len(cases)} {res} {ans.get('latency_ms')} ms", file=sys.stderr, flush=True)
     worker.close()
     n = len(rows)
     lat = sorted(r["latency_ms"] for r in rows if r["source"] == "llm" and r["latency_ms"] is not None)
@@ -145,31 +146,81 @@ async def run_model(name: str, cases: list[dict], threads: int, timeout_s: float
         "right_rate": round(count["right"] / n, 3), "wrong_rate": round(count["wrong"] / n, 3),
         "p50_ms": round(statistics.median(lat), 1) if lat else None,
         "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1) if lat else None,
-        "load_s": round(load_s, 1), "loadavg_min": min(loads), "loadavg_max": max(loads),
+        "nice": nice, "load_s": round(load_s, 1), "loadavg_min": min(loads), "loadavg_max": max(loads),
         "loadavg_mean": round(sum(loads) / len(loads), 2), "by_lang": by_lang, "rows": rows,
     }
+
+
+def calibrate(rows: list[dict], cases: list[dict], max_wrong: float = 0.02) -> dict[str, Any]:
+    """The confidence threshold from a run with the model's readings (fast path off).
+
+    For each row: the model's reading (the executed actions, or the first option of the
+    question when it asked), whether that reading is right, and its confidence score
+    (from the answer, else computed here). For each threshold t: executed = score >= t;
+    right-executed, wrong-executed and asked shares. The threshold chosen is the lowest
+    whose wrong-executed share is <= max_wrong (the most orders executed for that risk).
+    Also a reliability curve: score bins -> share of right readings.
+    """
+    from server.nl import confidence as C
+    from server.nl.parser import lex, parse
+
+    points = []
+    for row, case in zip(rows, cases, strict=True):
+        model = row.get("actions") or []
+        if not model and row.get("clarify"):
+            model = row["clarify"]["options"][0]["actions"]
+        if not model:
+            continue
+        conf = row.get("confidence") or {}
+        score = conf.get("score")
+        if score is None:
+            parsed = parse(case["text"])
+            score = C.assess(case["text"], model, items=lex(case["text"]),
+                             parser_actions=parsed.actions if parsed.kind == "actions" else None).score
+        points.append((float(score), passes(case["expect"], model)))
+    n = len(rows)
+    sweep = []
+    for t in [i / 20 for i in range(21)]:
+        ex = [(s, ok) for s, ok in points if s >= t]
+        sweep.append({"t": t, "right": round(sum(ok for _, ok in ex) / n, 3),
+                      "wrong": round(sum(not ok for _, ok in ex) / n, 3),
+                      "asked": round((len(points) - len(ex)) / n, 3)})
+    ok_ts = [p["t"] for p in sweep if p["wrong"] <= max_wrong]
+    bins = []
+    for lo in [i / 5 for i in range(5)]:
+        inside = [ok for s, ok in points if lo <= s < lo + 0.2 or (lo == 0.8 and s == 1.0)]
+        if inside:
+            bins.append({"score": f"{lo:.1f}-{lo + 0.2:.1f}", "n": len(inside),
+                         "right": round(sum(inside) / len(inside), 3)})
+    return {"threshold": min(ok_ts) if ok_ts else None, "sweep": sweep, "bins": bins,
+            "readings": len(points), "cases": n}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", default="smollm2,gemma3", help="comma-separated: smollm2, gemma3 or .gguf paths")
     ap.add_argument("--set", default=str(ROOT / "tests/nl/heldout_ask.jsonl"))
-    ap.add_argument("--limit", type=int, default=0, help="first N cases only (0 = all)")
+    ap.add_argument("--per-lang", type=int, default=0, help="first N cases of each language only (0 = all)")
+    ap.add_argument("--nice", type=int, default=10, help="niceness of the model thread (the server's is 10)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--fast-path", action="store_true", help="keep the deterministic fast path on")
     ap.add_argument("--json", default="", help="write every row and the summaries here")
     ap.add_argument("--failures", action="store_true", help="print the cases that were not right")
+    ap.add_argument("--calibrate", action="store_true", help="print the confidence threshold sweep and curve")
     args = ap.parse_args()
     cases = [json.loads(line) for line in Path(args.set).read_text(encoding="utf-8").splitlines() if line.strip()]
-    if args.limit:
-        cases = cases[:args.limit]
+    if args.per_lang:
+        cases = [c for i, c in enumerate(cases)
+                 if sum(1 for d in cases[:i] if d["lang"] == c["lang"]) < args.per_lang]
     results = []
     for name in args.models.split(","):
-        res = asyncio.run(run_model(name.strip(), cases, args.threads, args.timeout, args.fast_path))
+        res = asyncio.run(run_model(name.strip(), cases, args.threads, args.timeout, args.fast_path, args.nice))
         results.append(res)
         summary = {k: v for k, v in res.items() if k != "rows"}
         print(json.dumps(summary, ensure_ascii=False), flush=True)
+        if args.calibrate and res.get("rows"):
+            print(json.dumps(calibrate(res["rows"], cases), ensure_ascii=False), flush=True)
         if args.failures:
             for r in res.get("rows", []):
                 if r["outcome"] != "right":

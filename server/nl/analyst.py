@@ -287,7 +287,8 @@ def summarize(view: dict) -> str:
 
 # ------------------------------------------------------------------ model post-processing
 _SENT = re.compile(r"[^.!?。！？]+[.!?。！？]*")
-_LABEL = re.compile(r"^\s*(advice|your advice|analysis|answer|conseil|analyse|réponse|建議|分析|回答)\s*[:：]\s*",
+_LABEL = re.compile(r"^\s*(advice in english|conseil en français|繁體中文建議|advice|your advice|analysis|answer|"
+                    r"conseil|analyse|réponse|建議|分析|回答)\s*[:：]\s*",
                     re.IGNORECASE)
 MAX_CHARS = 420
 _ECHO = re.compile(r"situation|produced /|my units:|my buildings:|enemy units in sight|draft|繁體中文|"
@@ -416,10 +417,10 @@ _FACT_SENTENCE = {
 
 
 def facts_grammar(lang: str) -> str:
-    """2-3 plain sentences in ``lang``'s script; digits allowed (the checker verifies every number)."""
+    """Two plain sentences in ``lang``'s script; digits allowed (the checker verifies every number)."""
     sep = '""' if lang == "zh-TW" else '" "'
     sentence = _FACT_SENTENCE.get(lang, _FACT_SENTENCE["en"]).strip()
-    return f"root ::= s {sep} s ({sep} s)?\ns ::= {sentence}\n"
+    return f"root ::= s {sep} s\ns ::= {sentence}\n"
 
 
 class Analyst:
@@ -431,7 +432,7 @@ class Analyst:
     false one is dropped, and with fewer than two left the heuristic text stands.
     """
 
-    def __init__(self, worker: ModelClient | None, *, max_tokens: int = 150, timeout_s: float = 30.0) -> None:
+    def __init__(self, worker: ModelClient | None, *, max_tokens: int = 110, timeout_s: float = 30.0) -> None:
         self.worker = worker
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
