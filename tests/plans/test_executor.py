@@ -9,6 +9,7 @@ import pytest
 from server.sim import Game
 from server.sim import rules as R
 from server.sim.orders import parse_action, parse_plan, prerequisite_chain, with_selection
+from server.sim.snapshot import restore, snapshot
 
 from .util import build, buildings, destroy, move, plan, run_s, step_until, the_plan, train, units, with_base
 
@@ -266,8 +267,6 @@ def test_the_same_orders_replayed_give_the_same_plans():
 
 
 def test_a_snapshot_carries_running_plans_to_the_same_future():
-    snapshots = pytest.importorskip("server.sim.snapshot")  # issue 16's module (may land after this test)
-    restore, snapshot = snapshots.restore, snapshots.snapshot
     g = _busy_game()
     run_s(g, 12)  # the barracks is being built, infantry not yet trained
     copy = restore(snapshot(g))
