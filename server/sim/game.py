@@ -20,7 +20,7 @@ from .economy import harvester, regrow
 from .entities import Building, Unit
 from .fog import update_fog
 from .gate import OrderResult, gate
-from .movement import arrive, keep_spacing, move, separate
+from .movement import arrive, separate, walk
 from .pathing import run_paths
 from .plans import plans_of, run_plans
 from .production import production, spawn_near, update_power
@@ -180,10 +180,7 @@ class Game:
         if w.tick % R.SEPARATE_PERIOD == 0:
             separate(w)                     # movement.py
         run_paths(w)                        # pathing.py
-        for u in w.units.values():
-            if u.alive and u.path and not u.pending:
-                move(w, u)                  # movement.py
-        keep_spacing(w)                     # movement.py: nobody overlaps
+        walk(w)                             # movement.py: steps along paths, then spacing
         remove_dead(w)                      # combat.py
         if w.tick % R.REGROW_PERIOD == R.REGROW_PERIOD - 1:
             regrow(w)                       # economy.py

@@ -109,7 +109,7 @@ def arrive(u: Unit) -> None:
         u.guard = (u.x, u.y)
 
 
-def move(w: World, u: Unit) -> None:
+def move(w: World, u: Unit, near: dict[int, list[Unit]] | None = None) -> None:
     """Advance a unit along its path by its speed (re-asking for a path if a building now blocks it).
 
     On a group order it walks at the group's pace (unless engaging); a ground unit right behind
@@ -125,7 +125,7 @@ def move(w: World, u: Unit) -> None:
         tx, ty = u.path[0]
         if (tx - u.x) ** 2 + (ty - u.y) ** 2 < R.WAYPOINT_NEAR ** 2 and w.grid.segment_clear(u.x, u.y, *u.path[1]):
             u.path.pop(0)
-    if not air and u.path and _blocked_ahead(w, u):
+    if not air and u.path and near is not None and _blocked_ahead(w, u, near):
         u.waited += 1
         if u.waited <= R.YIELD_TICKS:
             return
@@ -202,7 +202,29 @@ def separate(w: World) -> None:
                 break
 
 
-def _blocked_ahead(w: World, u: Unit) -> bool:
+def walk(w: World) -> None:
+    """Every unit with a path takes its step, then nobody overlaps (ground among ground, air among air).
+
+    Units are bucketed by tile once (key ``tile * 2 + air``); the steps are at most a fifth of a
+    tile, so the buckets stay good enough for the spacing that follows in the same tick.
+    """
+    W = w.w
+    near: dict[int, list[Unit]] = {}
+    for u in w.units.values():
+        if u.alive:
+            key = (int(u.y) * W + int(u.x)) * 2 + (1 if u.rule.air else 0)
+            lst = near.get(key)
+            if lst is None:
+                near[key] = [u]
+            else:
+                lst.append(u)
+    for u in w.units.values():
+        if u.alive and u.path and not u.pending:
+            move(w, u, near)
+    keep_spacing(w, near)
+
+
+def _blocked_ahead(w: World, u: Unit, near: dict[int, list[Unit]]) -> bool:
     """A ground friend closer than UNIT_SPACING ahead of ``u``, itself walking roughly the same way."""
     tx, ty = u.path[0]
     dx, dy = tx - u.x, ty - u.y
@@ -210,65 +232,71 @@ def _blocked_ahead(w: World, u: Unit) -> bool:
     if d < 1e-9:
         return False
     dx, dy = dx / d, dy / d
-    s2 = R.UNIT_SPACING * R.UNIT_SPACING
-    for v in units_near(w, u.x, u.y, R.UNIT_SPACING):
-        if v is u or v.rule.air or not v.path or v.pending or v.owner != u.owner or not v.alive:
+    S = R.UNIT_SPACING
+    s2 = S * S
+    W, H = w.w, w.h
+    # the tile it stands on and the one a spacing ahead: a friend just off that line is left
+    # to keep_spacing
+    k0 = (int(u.y) * W + int(u.x)) * 2
+    x, y = int(u.x + dx * S), int(u.y + dy * S)
+    k1 = (y * W + x) * 2 if 0 <= x < W and 0 <= y < H else k0
+    for key in ((k0,) if k1 == k0 else (k0, k1)):
+        lst = near.get(key)
+        if not lst:
             continue
-        ox, oy = v.x - u.x, v.y - u.y
-        if ox * ox + oy * oy >= s2 or ox * dx + oy * dy <= 0.05:
-            continue
-        vx, vy = v.path[0][0] - v.x, v.path[0][1] - v.y
-        if vx * dx + vy * dy > 0 and v.waited <= R.YIELD_TICKS:
-            return True
+        for v in lst:
+            if v is u or not v.path or v.pending or v.owner != u.owner or not v.alive:
+                continue
+            ox, oy = v.x - u.x, v.y - u.y
+            if ox * ox + oy * oy >= s2 or ox * dx + oy * dy <= 0.05:
+                continue
+            vx, vy = v.path[0][0] - v.x, v.path[0][1] - v.y
+            if vx * dx + vy * dy > 0 and v.waited <= R.YIELD_TICKS:
+                return True
     return False
 
 
-def keep_spacing(w: World) -> None:
+#: bucket offsets visited from each bucket: itself and the four "later" neighbours, so each pair
+#: of neighbouring buckets is looked at once
+_FORWARD = ((0, 0), (1, 0), (-1, 1), (0, 1), (1, 1))
+_SLACK = 0.02   # overlaps smaller than this are left alone (the soft push converges; no busy-work)
+
+
+def keep_spacing(w: World, near: dict[int, list[Unit]]) -> None:
     """Units closer than UNIT_SPACING push each other apart (ground among ground, air among air).
 
     Soft: each overlapping pair undoes SPACING_PUSH of its overlap per tick, shared equally (a
     working harvester, mining or unloading, stands firm and the other yields all of it); a push
-    never puts a ground unit on water or a building. Pairs are visited in id order (deterministic).
+    never puts a ground unit on water or a building. Buckets and pairs are visited in a fixed
+    order (insertion order of the buckets, ids within), so it is deterministic.
     """
     S = R.UNIT_SPACING
-    s2 = S * S
+    s2 = (S - _SLACK) ** 2
     k = R.SPACING_PUSH * 0.5
     W, H = w.w, w.h
     blocked = w.grid.blocked
-    tiles: dict[int, list[Unit]] = {}
-    for u in w.units.values():
-        if u.alive:
-            key = (int(u.y) * W + int(u.x)) * 2 + (1 if u.rule.air else 0)
-            lst = tiles.get(key)
-            if lst is None:
-                tiles[key] = [u]
-            else:
-                lst.append(u)
-    for u in w.units.values():
-        if not u.alive:
-            continue
-        air = 1 if u.rule.air else 0
-        cx, cy = int(u.x), int(u.y)
-        for ny in (cy - 1, cy, cy + 1):
-            if ny < 0 or ny >= H:
+    for key, lst in near.items():
+        air = key & 1
+        tile = key >> 1
+        cx, cy = tile % W, tile // W
+        for ox, oy in _FORWARD:
+            nx, ny = cx + ox, cy + oy
+            if nx < 0 or nx >= W or ny >= H:
                 continue
-            for nx in (cx - 1, cx, cx + 1):
-                if nx < 0 or nx >= W:
-                    continue
-                lst = tiles.get((ny * W + nx) * 2 + air)
-                if not lst:
-                    continue
-                for v in lst:
-                    if v.id <= u.id or not v.alive:
-                        continue
+            other: list[Unit] | None = lst if ox == 0 and oy == 0 else near.get(((ny * W + nx) << 1) | air)
+            if not other:
+                continue
+            same = other is lst
+            for a, u in enumerate(lst):
+                for v in (lst[a + 1:] if same else other):
                     dx, dy = v.x - u.x, v.y - u.y
                     d2 = dx * dx + dy * dy
                     if d2 >= s2:
                         continue
                     if d2 < 1e-12:
                         # exactly stacked: a fixed direction from the ids (no randomness needed)
-                        a = (u.id * 7 + v.id * 3) % 8 * (math.pi / 4)
-                        dx, dy, d = math.cos(a), math.sin(a), 0.0
+                        ang = (u.id * 7 + v.id * 3) % 8 * (math.pi / 4)
+                        dx, dy, d = math.cos(ang), math.sin(ang), 0.0
                     else:
                         d = math.sqrt(d2)
                         dx, dy = dx / d, dy / d
@@ -277,15 +305,20 @@ def keep_spacing(w: World) -> None:
                         # right and slide past each other (a straight push can balance a walk)
                         dx, dy = (dx - dy) * _R45, (dx + dy) * _R45
                     push = (S - d) * k
-                    fu, fv = _firm(u), _firm(v)
+                    fu = u.type == "harvester" and _firm(u)
+                    fv = v.type == "harvester" and _firm(v)
                     if fu and fv:
                         continue
                     pu = 0.0 if fu else (2 * push if fv else push)
                     pv = 0.0 if fv else (2 * push if fu else push)
                     if pu:
-                        _shift(u, -dx * pu, -dy * pu, W, H, blocked)
+                        nx_, ny_ = u.x - dx * pu, u.y - dy * pu
+                        if 0 < nx_ < W and 0 < ny_ < H and (air or not blocked[int(ny_) * W + int(nx_)]):
+                            u.x, u.y = nx_, ny_
                     if pv:
-                        _shift(v, dx * pv, dy * pv, W, H, blocked)
+                        nx_, ny_ = v.x + dx * pv, v.y + dy * pv
+                        if 0 < nx_ < W and 0 < ny_ < H and (air or not blocked[int(ny_) * W + int(nx_)]):
+                            v.x, v.y = nx_, ny_
 
 
 _R45 = math.sqrt(0.5)
@@ -294,10 +327,3 @@ _R45 = math.sqrt(0.5)
 def _firm(u: Unit) -> bool:
     """A harvester at work (mining or unloading) is not pushed."""
     return u.type == "harvester" and u.hv in ("mine", "unload") and u.order in ("harvest", "return")
-
-
-def _shift(u: Unit, dx: float, dy: float, W: int, H: int, blocked: bytearray) -> None:
-    nx = min(W - 0.01, max(0.01, u.x + dx))
-    ny = min(H - 0.01, max(0.01, u.y + dy))
-    if u.rule.air or not blocked[int(ny) * W + int(nx)]:
-        u.x, u.y = nx, ny
