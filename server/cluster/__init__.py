@@ -8,6 +8,7 @@ in a `NodeLoad` and asks `locate()` about rooms it does not hold.
 
 from .directory import (
     Directory,
+    DirectoryUnavailable,
     LocalDirectory,
     NodeInfo,
     NodeLoad,
@@ -19,7 +20,7 @@ from .directory import (
     valid_node_id,
 )
 
-__all__ = ["Directory", "LocalDirectory", "NodeInfo", "NodeLoad", "RoomLoad", "RoomLocation", "SeatRecord",
+__all__ = ["Directory", "DirectoryUnavailable", "LocalDirectory", "NodeInfo", "NodeLoad", "RoomLoad", "RoomLocation", "SeatRecord",
            "new_room_id", "owner_of", "valid_node_id", "redis_directory"]
 
 

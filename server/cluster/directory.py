@@ -25,7 +25,11 @@ NODE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 ROOM_SEPARATOR = "."
 
 # What a node knows about a room it does not hold in memory.
-RoomState = Literal["reserved", "active", "lost"]
+RoomState = Literal["reserved", "active", "lost", "unrecorded"]
+
+
+class DirectoryUnavailable(Exception):
+    """The shared directory cannot be reached (Redis down or unreachable)."""
 
 
 def valid_node_id(node_id: str) -> bool:
@@ -93,7 +97,9 @@ class RoomLocation:
 
     state: "reserved" (placed on `node`, not started yet: the owner starts it
     on its first request), "active" (running on `node`), "lost" (its node
-    stopped answering; the game cannot be reached any more).
+    stopped answering; the game cannot be reached any more), "unrecorded"
+    (no record, but the id names a live node: created a moment ago, or ended
+    since; only that node can say which, and it keeps the game's replay).
     """
 
     room_id: str
@@ -155,7 +161,8 @@ class Directory(Protocol):
         ...
 
     async def locate(self, room_id: str) -> RoomLocation | None:
-        """Where a room is, or None if nobody knows it."""
+        """Where a room is, or None if nobody knows it. Raises DirectoryUnavailable
+        (as do `nodes`, `place` and `reserve`)."""
         ...
 
     async def acquire(self, kind: str, address: str, limit: int) -> bool:

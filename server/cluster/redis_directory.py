@@ -20,14 +20,17 @@ Cluster does not, and one small Redis is plenty for this directory.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from .directory import (
+    DirectoryUnavailable,
     NodeInfo,
     NodeLoad,
     RoomLoad,
@@ -40,6 +43,8 @@ from .directory import (
 )
 
 log = logging.getLogger("cluster")
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 # A room that was reserved on a node but never started is forgotten after this.
 RESERVE_TTL_S = 300
@@ -130,6 +135,19 @@ for _, id in ipairs(redis.call('ZRANGE', prefix .. 'nodes', 0, -1)) do
 end
 return dead
 """
+
+
+def _unavailable_on_error(method: F) -> F:
+    """Redis errors leave as DirectoryUnavailable: callers need not know the client library."""
+
+    @functools.wraps(method)
+    async def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
+
+    return wrapped  # type: ignore[return-value]
 
 
 class RedisDirectory:
@@ -256,6 +274,7 @@ class RedisDirectory:
 
     # --- nodes and placement ---------------------------------------------------
 
+    @_unavailable_on_error
     async def nodes(self) -> list[NodeInfo]:
         ids = await self.redis.zrange(self._k("nodes"), 0, -1)
         pipe = self.redis.pipeline(transaction=False)
@@ -267,6 +286,7 @@ class RedisDirectory:
         data = await self.redis.hgetall(self._k("node", node_id))
         return _node_from(_text_map(data)) if data else None
 
+    @_unavailable_on_error
     async def place(self) -> NodeInfo:
         chosen = await self._place(args=[self.prefix, self._node.id])
         if chosen is None or str(chosen) == self._node.id:
@@ -274,6 +294,7 @@ class RedisDirectory:
         info = await self._node_info(str(chosen))
         return info or self._node
 
+    @_unavailable_on_error
     async def reserve(self, node: NodeInfo, difficulty: str, seed: int) -> str:
         room_id = new_room_id(node.id)
         key = self._k("room", room_id)
@@ -301,6 +322,7 @@ class RedisDirectory:
         await self.redis.srem(self._k("node-rooms", self._node.id), room_id)
         self._written.pop(room_id, None)
 
+    @_unavailable_on_error
     async def locate(self, room_id: str) -> RoomLocation | None:
         record = _text_map(await self.redis.hgetall(self._k("room", room_id)))
         node_id = record.get("node") or owner_of(room_id)
@@ -308,8 +330,8 @@ class RedisDirectory:
             return None
         info = await self._node_info(node_id)
         if not record:
-            # Created a moment ago and not recorded yet, or closed since: the owner knows.
-            return RoomLocation(room_id, info, "active") if info is not None else None
+            # Created a moment ago and not recorded yet, or ended since: the owner knows.
+            return RoomLocation(room_id, info, "unrecorded") if info is not None else None
         state: RoomState = record.get("state", "active")  # type: ignore[assignment]
         node = info or NodeInfo(id=node_id, url="", alive=False)
         if not node.alive:

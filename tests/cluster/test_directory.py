@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from server.cluster import (
+    DirectoryUnavailable,
     LocalDirectory,
     NodeLoad,
     RoomLoad,
@@ -139,7 +140,7 @@ async def test_unknown_rooms_are_not_located(make_node: Callable[..., RedisDirec
     assert await a.locate("ghost.abcdef") is None  # names a node nobody has seen
     # A fresh id of a live node is sent to that node even before its record lands.
     where = await a.locate("a.fresh")
-    assert where is not None and where.node.id == "a" and where.state == "active"
+    assert where is not None and where.node.id == "a" and where.state == "unrecorded" and not where.lost
 
 
 async def test_heartbeat_reconciles_room_records(make_node: Callable[..., RedisDirectory]) -> None:
@@ -224,6 +225,25 @@ async def test_concurrent_acquires_never_exceed_the_limit(make_node: Callable[..
         await d.start()
     got = await asyncio.gather(*(nodes[i % 3].acquire("ws", "1.2.3.4", 5) for i in range(30)))
     assert sum(got) == 5
+
+
+async def test_without_redis_lookups_fail_clearly_and_limits_count_per_node(redis_prefix: str) -> None:
+    from tests.conftest import free_port
+
+    d = RedisDirectory(f"redis://127.0.0.1:{free_port()}/0", node_id="a", node_url="http://a", max_rooms=4,
+                       ttl_s=10, prefix=redis_prefix)
+    try:
+        with pytest.raises(DirectoryUnavailable):
+            await d.locate("b.room")
+        with pytest.raises(DirectoryUnavailable):
+            await d.place()
+        # Connection caps fail open per node rather than refuse every player.
+        assert await d.acquire("ws", "1.2.3.4", 2) and await d.acquire("ws", "1.2.3.4", 2)
+        assert not await d.acquire("ws", "1.2.3.4", 2)
+        await d.release_slot("ws", "1.2.3.4")
+        assert await d.acquire("ws", "1.2.3.4", 2)
+    finally:
+        await d.redis.aclose()
 
 
 async def test_local_directory_is_one_node_with_local_counters() -> None:
