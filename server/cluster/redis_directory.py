@@ -309,12 +309,14 @@ class RedisDirectory:
 
     # --- rooms ------------------------------------------------------------------
 
+    @_unavailable_on_error
     async def claim(self, room: RoomLoad) -> None:
         pipe = self.redis.pipeline(transaction=True)
         self._write_room(pipe, room)
         await pipe.execute()
         self._written[room.id] = room
 
+    @_unavailable_on_error
     async def release(self, room_id: str) -> None:
         key = self._k("room", room_id)
         if await self.redis.hget(key, "node") == self._node.id:
