@@ -74,7 +74,7 @@ class Plan:
     status: str = ACTIVE
     reason: str | None = None
     why: dict[str, Any] | None = None
-    shown: dict[str, Any] | None = None            # the PLAN last announced (an event goes out when it differs)
+    shown: tuple[Any, ...] | None = None  # signature of the PLAN last announced (an event goes out when it differs)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "player": self.player, "text": self.text, "status": self.status,
@@ -139,20 +139,21 @@ def run_plans(w: World) -> None:
 
 def advance(w: World, plan: Plan) -> None:
     """Follow the running steps, start the steps that may start, and say what changed."""
+    earlier_waiting = False
     for k, step in enumerate(plan.steps):
         if plan.status != ACTIVE:
             break
         if step.status == RUNNING:
             _track(w, plan, k, step)
         elif step.status == WAITING:
-            if any(s.status == WAITING for s in plan.steps[:k]):
-                _wait(step, "earlier steps have not started", {"code": "wait_previous", "step": k - 1})
+            if earlier_waiting:  # steps start in order: an earlier one has not started yet
+                _wait(step, f"waiting for step {k}", {"code": "wait_previous", "step": k - 1})
                 continue
-            blocker = _condition(w, plan, k)
-            if blocker is None:
+            if _condition(w, plan, k) is None:
                 _start(w, plan, k, step)
                 if step.status == RUNNING:
                     _track(w, plan, k, step)
+            earlier_waiting = step.status == WAITING
     if plan.status == ACTIVE and all(s.status == DONE for s in plan.steps):
         plan.status = DONE
     _announce(w, plan)
@@ -178,11 +179,16 @@ def _finish(plan: Plan, status: str, reason: str, why: dict[str, Any]) -> None:
                                {"code": "cancelled" if status == CANCELLED else "plan_failed"})
 
 
+def _signature(plan: Plan) -> tuple[Any, ...]:
+    """What a PLAN dict shows that can change (cheap: compared at every look, the dict is built on change)."""
+    return (plan.status, plan.reason, tuple((s.status, s.reason, len(s.units)) for s in plan.steps))
+
+
 def _announce(w: World, plan: Plan) -> None:
-    now = plan.to_dict()
-    if now != plan.shown:
-        plan.shown = now
-        w.event("plan", plan.player, plan=now)
+    sig = _signature(plan)
+    if sig != plan.shown:
+        plan.shown = sig
+        w.event("plan", plan.player, plan=plan.to_dict())
 
 
 def _prune(w: World, p: int) -> None:
