@@ -1,7 +1,7 @@
 // `window.__game`: a frozen, read-only view for tests and debugging (docs/CLIENT.md "Test hook").
 import { getLang } from "./i18n/index.js";
 
-export function exposeDebugHook({ serverState: s, uiState: ui, connection, input, renderer }) {
+export function exposeDebugHook({ serverState: s, uiState: ui, connection, input, renderer, sound, guide }) {
   const hook = {
     get state() {
       return {
@@ -22,6 +22,9 @@ export function exposeDebugHook({ serverState: s, uiState: ui, connection, input
     get map() { return s.map ? { width: s.map.width, height: s.map.height } : null; },
     get ghost() { const g = ui.ghost; return g ? { type: g.type, tx: g.tx, ty: g.ty, legal: g.legal } : null; },
     get tickRate() { return s.tickRate; },
+    get sound() { return sound ? sound.stats() : null; },
+    get effects() { return renderer.fx.counts(performance.now()); },
+    get guide() { return guide ? { step: guide.step, closed: guide.closed } : null; },
     renderPosition: (id) => { const p = renderer.positionOf(id); return p ? { x: p[0], y: p[1] } : null; },
     isExplored: (x, y) => s.isExplored(x, y),
     isVisible: (x, y) => s.isVisible(x, y),

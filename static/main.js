@@ -18,6 +18,9 @@ import { EventFeed } from "./panels/event-feed.js";
 import { GameOverPanel } from "./panels/game-over.js";
 import { feed, showModeHint } from "./panels/notices.js";
 import { exposeDebugHook } from "./debug-hook.js";
+import { SoundBoard, mountSoundSettings, soundEffects } from "./audio.js";
+import { Guide } from "./guide.js";
+import { TILE_PX } from "./sprites.js";
 
 const LANG_KEY = "rts.lang";
 const PANEL_REFRESH_MS = 100;   // HUD and sidebar follow states at most this often
@@ -51,6 +54,12 @@ class GamePage {
     this.eventFeed = new EventFeed(parts);
     this.gameOver = new GameOverPanel(parts);
     this.input = new Input({ ...parts, canvas, minimap });
+    this.sound = new SoundBoard();
+    mountSoundSettings(document.getElementById("topbar"), this.sound, document.getElementById("help-btn"));
+    this.guide = new Guide({
+      serverState: server, parent: document.getElementById("viewport"),
+      onWords: (words) => { const box = document.getElementById("nl-input"); box.value = words; box.focus(); },
+    });
 
     ui.on("mode", () => { showModeHint(ui.mode); this.sidebar.update(); });
     ui.on("selection", () => this.selectionInfo.update());
@@ -73,7 +82,7 @@ class GamePage {
     this.connection.connect();
     this.lastFrame = performance.now();
     requestAnimationFrame(() => this.frame());
-    exposeDebugHook({ ...parts, connection: this.connection, input: this.input });
+    exposeDebugHook({ ...parts, connection: this.connection, input: this.input, sound: this.sound, guide: this.guide });
   }
 
   // ---------- messages ----------
@@ -134,7 +143,12 @@ class GamePage {
   afterState(tick, effects, now) {
     const s = this.server;
     this.renderer.noteTick(tick, now);
-    if (!document.hidden && effects.length) this.renderer.addEffects(effects, now);
+    if (!document.hidden && effects.length) {
+      this.renderer.addEffects(effects, now);
+      const cam = this.ui.camera;
+      soundEffects(this.sound, effects, { x0: cam.x / TILE_PX, y0: cam.y / TILE_PX,
+                                          x1: (cam.x + cam.w) / TILE_PX, y1: (cam.y + cam.h) / TILE_PX });
+    }
     this.renderer.onState();
     this.ui.forgetGone((id) => s.units.has(id) || s.buildings.has(id));
     if (!this.ui.centeredOnce) centerOnBase(s, this.ui);
@@ -143,6 +157,7 @@ class GamePage {
       this.topBar.updateHud();
       this.sidebar.update();
       if (this.ui.selection.size) this.selectionInfo.update();
+      this.guide.update();
     }
     this.gameOver.onState();
   }
@@ -154,6 +169,7 @@ class GamePage {
     }
     this.gameOver.onEvent(m);
     this.eventFeed.onEvent(m);
+    this.sound.event(m.kind);
   }
 
   onCommandResult(m) {
@@ -171,6 +187,7 @@ class GamePage {
     this.advisor.onLanguage();
     showModeHint(this.ui.mode);
     this.gameOver.onLanguage();
+    if (this.guide) this.guide.onLanguage();
   }
 
   // ---------- frame ----------

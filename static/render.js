@@ -2,9 +2,10 @@
 // minimap. It reads the server state and the UI state and writes neither; what it keeps is its
 // own: canvases, effects and markers in flight, unit headings, the tick clock, drawn positions.
 import { drawUnit, drawBuilding, ownerColor, unitRadius, TILE_PX as TILE } from "./sprites.js";
+import { BattleEffects, drawDamage } from "./render-effects.js";
 
 const INTERP_DELAY_MS = 100;
-const ORE_DRAWN_FULL = 500;   // ore amount drawn with all six crystals (a look, not a rule)
+const ORE_DRAWN_FULL = 300;   // ore drawn with all its crystals when the rules table is missing (a look, not a rule)
 
 function hash(x, y, s = 0) {
   let h = (x * 374761393 + y * 668265263 + s * 1442695041) | 0;
@@ -26,7 +27,8 @@ export class Renderer {
     this.terrainSmall = null;       // 1 px per tile
     this.fog = null;                // 1 px per tile
     this.fogKey = null;
-    this.effects = [];
+    this.effects = [];              // superweapon strikes (shots and explosions: this.fx)
+    this.fx = new BattleEffects();
     this.markers = [];              // move/attack order markers
     this.pings = [];                // minimap alerts
     this.headings = new Map();      // unit id -> [angle, lastX, lastY]
@@ -107,21 +109,72 @@ export class Renderer {
         ctx.beginPath(); ctx.moveTo(wx, wy); ctx.quadraticCurveTo(wx + 4, wy - 3, wx + 8, wy); ctx.stroke();
       }
     } else if (c === "o" || c === "*") {
-      ctx.fillStyle = "rgba(120,90,50,0.55)"; ctx.fillRect(X, Y, TILE, TILE);
-      const amount = s.resources[y * s.map.width + x];
-      const n = amount === undefined ? 6 : Math.max(2, Math.round(6 * Math.min(1, amount / ORE_DRAWN_FULL)));
-      for (let i = 0; i < n; i++) {
-        const px = X + 4 + hash(x, y, i + 60) * (TILE - 8), py = Y + 4 + hash(x, y, i + 70) * (TILE - 8);
-        const rad = 2.5 + hash(x, y, i + 80) * 3;
-        ctx.fillStyle = c === "o" ? "#b45309" : "#6d28d9";
-        ctx.beginPath(); ctx.moveTo(px, py - rad); ctx.lineTo(px + rad, py); ctx.lineTo(px, py + rad); ctx.lineTo(px - rad, py); ctx.fill();
-        ctx.fillStyle = c === "o" ? "#fbbf24" : "#22d3ee";
-        ctx.beginPath(); ctx.moveTo(px, py - rad); ctx.lineTo(px + rad * 0.5, py); ctx.lineTo(px, py + rad * 0.3); ctx.lineTo(px - rad * 0.5, py); ctx.fill();
-      }
+      this._drawOre(ctx, x, y, X, Y, c === "*");
     }
     const sctx = this.terrainSmall.getContext("2d");
     sctx.fillStyle = c === "~" ? "#1d4e89" : c === "o" ? "#b8860b" : c === "*" ? "#7c3aed" : minedOut ? "#6b6140" : "#3f6b35";
     sctx.fillRect(x, y, 1, 1);
+  }
+
+  /** An ore or gem tile: a patch of bare soil with mineral nuggets (ore) or cut crystals (gems); fewer as it is mined. */
+  _drawOre(ctx, x, y, X, Y, gems) {
+    const s = this.server;
+    ctx.fillStyle = "rgba(92,70,46,0.75)";
+    ctx.beginPath(); ctx.ellipse(X + TILE / 2, Y + TILE / 2 + 1, TILE * 0.52, TILE * 0.44, hash(x, y, 99) * 0.6, 0, Math.PI * 2); ctx.fill();
+    ctx.fillStyle = "rgba(50,38,26,0.6)";
+    for (let i = 0; i < 5; i++) ctx.fillRect(X + 3 + hash(x, y, i + 90) * (TILE - 6), Y + 3 + hash(x, y, i + 95) * (TILE - 6), 2, 2);
+    const amount = s.resources[y * s.map.width + x];
+    const eco = s.rules && s.rules.economy;
+    const full = (eco && (gems ? eco.gems_per_tile : eco.ore_per_tile)) || ORE_DRAWN_FULL;
+    const n = amount === undefined ? 4 : Math.max(1, Math.round(4 * Math.min(1, amount / full)));
+    for (let i = 0; i < n; i++) {
+      const cx = X + 8 + hash(x, y, i + 60) * (TILE - 16), cy = Y + 9 + hash(x, y, i + 70) * (TILE - 16);
+      const r = 4 + hash(x, y, i + 80) * 2.5;
+      if (gems) this._gem(ctx, cx, cy, r + 0.5, hash(x, y, i + 85));
+      else this._nugget(ctx, cx, cy, r, hash(x, y, i + 85));
+    }
+  }
+
+  /** A gold ore nugget: a lumpy rock with a lit top facet, a shaded side and a glint. */
+  _nugget(ctx, cx, cy, r, seed) {
+    const pts = [];
+    for (let k = 0; k < 6; k++) {
+      const a = (k / 6) * Math.PI * 2 + seed;
+      const rr = r * (0.75 + 0.25 * hash(k, Math.floor(seed * 1000), 7));
+      pts.push([cx + Math.cos(a) * rr, cy + Math.sin(a) * rr * 0.8]);
+    }
+    ctx.fillStyle = "rgba(0,0,0,0.35)";
+    ctx.beginPath(); ctx.ellipse(cx + 1, cy + r * 0.7, r, r * 0.35, 0, 0, Math.PI * 2); ctx.fill();
+    ctx.fillStyle = "#7a6216";
+    ctx.beginPath(); pts.forEach(([px, py], k) => (k ? ctx.lineTo(px, py + 2) : ctx.moveTo(px, py + 2))); ctx.closePath(); ctx.fill();
+    ctx.fillStyle = "#d4b62c";
+    ctx.beginPath(); pts.forEach(([px, py], k) => (k ? ctx.lineTo(px, py) : ctx.moveTo(px, py))); ctx.closePath(); ctx.fill();
+    ctx.fillStyle = "#f7ea8e";   // lit facet
+    ctx.beginPath(); ctx.moveTo(pts[3][0], pts[3][1]); ctx.lineTo(pts[4][0], pts[4][1]); ctx.lineTo(pts[5][0], pts[5][1]); ctx.lineTo(cx, cy); ctx.closePath(); ctx.fill();
+    ctx.strokeStyle = "#3f3206"; ctx.lineWidth = 1;
+    ctx.beginPath(); pts.forEach(([px, py], k) => (k ? ctx.lineTo(px, py) : ctx.moveTo(px, py))); ctx.closePath(); ctx.stroke();
+    ctx.fillStyle = "#fff8dc"; ctx.fillRect(cx - r * 0.35, cy - r * 0.45, 1.5, 1.5);
+  }
+
+  /** A gem: a cut crystal (table, crown facets and a pointed pavilion), blue-violet, with a sparkle. */
+  _gem(ctx, cx, cy, r, seed) {
+    const w = r, top = cy - r * 0.55, mid = cy - r * 0.1, tip = cy + r * 0.9;
+    ctx.fillStyle = "rgba(0,0,0,0.35)";
+    ctx.beginPath(); ctx.ellipse(cx + 1, tip, r * 0.8, r * 0.3, 0, 0, Math.PI * 2); ctx.fill();
+    ctx.fillStyle = "#3730a3";   // pavilion
+    ctx.beginPath(); ctx.moveTo(cx - w, mid); ctx.lineTo(cx + w, mid); ctx.lineTo(cx, tip); ctx.closePath(); ctx.fill();
+    ctx.fillStyle = "#6366f1";
+    ctx.beginPath(); ctx.moveTo(cx, mid); ctx.lineTo(cx + w, mid); ctx.lineTo(cx, tip); ctx.closePath(); ctx.fill();
+    ctx.fillStyle = "#a5b4fc";   // crown
+    ctx.beginPath(); ctx.moveTo(cx - w, mid); ctx.lineTo(cx - w * 0.55, top); ctx.lineTo(cx + w * 0.55, top); ctx.lineTo(cx + w, mid); ctx.closePath(); ctx.fill();
+    ctx.fillStyle = "#e0e7ff";   // table
+    ctx.beginPath(); ctx.moveTo(cx - w * 0.4, top + 0.5); ctx.lineTo(cx + w * 0.4, top + 0.5); ctx.lineTo(cx + w * 0.25, mid - 1); ctx.lineTo(cx - w * 0.25, mid - 1); ctx.closePath(); ctx.fill();
+    ctx.strokeStyle = "#1e1b4b"; ctx.lineWidth = 1;
+    ctx.beginPath(); ctx.moveTo(cx - w, mid); ctx.lineTo(cx - w * 0.55, top); ctx.lineTo(cx + w * 0.55, top); ctx.lineTo(cx + w, mid); ctx.lineTo(cx, tip); ctx.closePath(); ctx.stroke();
+    if (seed > 0.5) {   // sparkle
+      ctx.strokeStyle = "rgba(255,255,255,0.9)";
+      ctx.beginPath(); ctx.moveTo(cx + w * 0.5, top - 3); ctx.lineTo(cx + w * 0.5, top + 3); ctx.moveTo(cx + w * 0.5 - 3, top); ctx.lineTo(cx + w * 0.5 + 3, top); ctx.stroke();
+    }
   }
 
   onTerrainChange(indices) {
@@ -156,7 +209,7 @@ export class Renderer {
   }
 
   /** Back from a hidden tab: restart the clock and drop effects that arrived meanwhile. */
-  onVisible() { this.clockOffset = null; this.effects = []; }
+  onVisible() { this.clockOffset = null; this.effects = []; this.fx.clear(); }
 
   interpolated(now) {
     const hist = this.server.history;
@@ -184,15 +237,9 @@ export class Renderer {
 
   // ---------- effects ----------
   addEffects(list, now) {
+    this.fx.add(list, now, this.server.tickMs);
     for (const e of list) {
-      if (e.kind === "shot") {
-        const dist = Math.hypot((e.tx ?? e.x) - e.x, (e.ty ?? e.y) - e.y);
-        const shooter = e.from != null ? this.server.units.get(e.from) : null;
-        const art = shooter && shooter.type === "artillery";
-        this.effects.push({ ...e, t0: now, dur: art ? 600 : Math.min(300, 80 + dist * 30), art });
-      } else if (e.kind === "explosion") {
-        this.effects.push({ ...e, t0: now, dur: 650 });
-      } else if (e.kind === "strike") {
+      if (e.kind === "strike") {
         this.effects.push({ ...e, t0: now, dur: 2200 });
         this.shake = 600; this.flash = 1;
       }
@@ -207,6 +254,7 @@ export class Renderer {
 
   /** After each state: forget the headings of units that are gone. */
   onState() {
+    this.fx.noteState(this.server, this.positions, performance.now());
     if (this.headings.size <= this.server.units.size + 50) return;
     for (const id of this.headings.keys()) if (!this.server.units.has(id)) this.headings.delete(id);
   }
@@ -234,6 +282,7 @@ export class Renderer {
 
     const pos = this.interpolated(now);
     this.positions = pos;
+    this.fx.drawGround(ctx, now);
     const inView = (x, y, m = 64) => x > cam.x - m && y > cam.y - m && x < cam.x + this.w + m && y < cam.y + this.h + m;
 
     // buildings
@@ -259,6 +308,7 @@ export class Renderer {
         let aim;
         if (b.type === "defense_turret") aim = this._aimFor(b.id, X + 16, Y + 16, now);
         drawBuilding(ctx, b.type, b.owner, w, h, now, { stale: b.stale, built, aim });
+        drawDamage(ctx, b.id, w, h, b.hp / b.max_hp, now);
       }
       ctx.restore();
     }
@@ -285,7 +335,7 @@ export class Renderer {
     }
 
     // effects under fog (they happen in visible areas); the superweapon strike is drawn above it
-    this._drawEffects(ctx, now, false);
+    this.fx.drawAir(ctx, now, (id) => pos.get(id) || null);
 
     // fog
     if (!s.isSpectator) {
@@ -330,7 +380,7 @@ export class Renderer {
       ctx.beginPath(); ctx.ellipse(m.x * TILE, m.y * TILE, 12 * (1 - k) + 3, (12 * (1 - k) + 3) * 0.6, 0, 0, Math.PI * 2); ctx.stroke();
     }
 
-    this._drawEffects(ctx, now, true);
+    this._drawEffects(ctx, now);
     this._drawGhost(ctx);
     ctx.restore();
 
@@ -385,11 +435,17 @@ export class Renderer {
     return h[0];
   }
 
+  /** A health bar: its length says the health (colour only repeats it), quarter marks for reading it at a glance. */
   _hpBar(ctx, x, y, w, f) {
     f = Math.max(0, Math.min(1, f || 0));
-    ctx.fillStyle = "rgba(0,0,0,0.7)"; ctx.fillRect(x - 1, y - 1, w + 2, 5);
+    ctx.fillStyle = "rgba(0,0,0,0.8)"; ctx.fillRect(x - 1, y - 1, w + 2, 6);
+    ctx.fillStyle = "rgba(255,255,255,0.12)"; ctx.fillRect(x, y, w, 4);
     ctx.fillStyle = f > 0.6 ? "#22c55e" : f > 0.3 ? "#eab308" : "#ef4444";
-    ctx.fillRect(x, y, w * f, 3);
+    ctx.fillRect(x, y, w * f, 4);
+    if (w >= 20) {
+      ctx.fillStyle = "rgba(0,0,0,0.55)";
+      for (let q = 1; q < 4; q++) ctx.fillRect(Math.round(x + (w * q) / 4), y, 1, 4);
+    }
   }
 
   _corners(ctx, x, y, w, h, color) {
@@ -403,38 +459,14 @@ export class Renderer {
     ctx.stroke();
   }
 
-  _drawEffects(ctx, now, strikes) {
+  _drawEffects(ctx, now) {
     const keep = [];
     for (const e of this.effects) {
       const k = (now - e.t0) / e.dur;
       if (k >= 1) continue;
       keep.push(e);
-      if ((e.kind === "strike") !== strikes) continue;
       const X = e.x * TILE, Y = e.y * TILE;
-      const TX = (e.tx ?? e.x) * TILE, TY = (e.ty ?? e.y) * TILE;
-      if (e.kind === "shot") {
-        if (k < 0.25) { // muzzle flash
-          const a = Math.atan2(TY - Y, TX - X);
-          ctx.fillStyle = `rgba(255,230,120,${1 - k * 4})`;
-          ctx.beginPath(); ctx.arc(X + Math.cos(a) * 10, Y + Math.sin(a) * 10, 5 * (1 - k * 2), 0, Math.PI * 2); ctx.fill();
-        }
-        const px = X + (TX - X) * k, py = Y + (TY - Y) * k - (e.art ? Math.sin(k * Math.PI) * 40 : 0);
-        if (e.art) {
-          ctx.fillStyle = "#fde68a"; ctx.beginPath(); ctx.arc(px, py, 3, 0, Math.PI * 2); ctx.fill();
-        } else {
-          const k0 = Math.max(0, k - 0.25);
-          ctx.strokeStyle = "rgba(255,240,180,0.95)"; ctx.lineWidth = 2;
-          ctx.beginPath(); ctx.moveTo(X + (TX - X) * k0, Y + (TY - Y) * k0); ctx.lineTo(px, py); ctx.stroke();
-        }
-      } else if (e.kind === "explosion") {
-        const r = 6 + k * 16;
-        ctx.fillStyle = `rgba(255,${Math.floor(200 - k * 150)},40,${0.9 * (1 - k)})`;
-        ctx.beginPath(); ctx.arc(X, Y, r, 0, Math.PI * 2); ctx.fill();
-        ctx.fillStyle = `rgba(255,255,200,${Math.max(0, 0.9 - k * 2)})`;
-        ctx.beginPath(); ctx.arc(X, Y, r * 0.5, 0, Math.PI * 2); ctx.fill();
-        ctx.fillStyle = `rgba(60,60,60,${0.45 * k * (1 - k) * 4})`;
-        ctx.beginPath(); ctx.arc(X + 3, Y - k * 14, r * 0.8, 0, Math.PI * 2); ctx.fill();
-      } else if (e.kind === "strike") {
+      if (e.kind === "strike") {
         const R = this.server.rules.superweapon.radius * TILE;
         if (k < 0.25) { // falling beam
           const kk = k / 0.25;

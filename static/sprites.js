@@ -2,8 +2,10 @@
 
 /** Pixels per map tile on the canvas (a drawing scale, not a game rule). */
 export const TILE_PX = 32;
-const OWNER_COLORS = ["#3b82f6", "#ef4444", "#22c55e", "#eab308"];
-const OWNER_DARK = ["#1e3a8a", "#7f1d1d", "#14532d", "#713f12"];
+// A colour-blind-safe pair for the two sides: blue and orange (Okabe-Ito), apart in lightness
+// too, so they read the same with protanopia, deuteranopia and in grey.
+const OWNER_COLORS = ["#2f7fd8", "#f08a24", "#22c55e", "#eab308"];
+const OWNER_DARK = ["#163d73", "#7a3b06", "#14532d", "#713f12"];
 
 export function ownerColor(owner) { return OWNER_COLORS[owner] ?? "#9ca3af"; }
 export function ownerDark(owner) { return OWNER_DARK[owner] ?? "#374151"; }

@@ -5,6 +5,7 @@ import { t, setLang, getLang } from "../i18n/index.js";
 import { newGame } from "../session.js";
 import { $, el } from "./dom.js";
 import { toast } from "./notices.js";
+import { ownerColor } from "../sprites.js";
 
 export class TopBar {
   constructor({ serverState }) {
@@ -69,7 +70,7 @@ export class TopBar {
         pb.textContent = "";
         for (const q of s.players) {
           const sw = el("span", { class: "sw" });
-          sw.style.background = ["#3b82f6", "#ef4444"][q.id] || "#9ca3af";
+          sw.style.background = ownerColor(q.id);
           pb.append(el("span", { class: "pchip", "data-player": String(q.id), title: t("player_n", { n: q.id }) }, sw,
             el("span", { text: `${t("player_n", { n: q.id })} · $${Math.floor(q.credits)} · ⚡${q.power ? q.power.used + "/" + q.power.produced : "?"}` })));
         }
