@@ -43,16 +43,17 @@ def deal(rows: list[dict], per_lang: int) -> list[tuple[dict, str]]:
     return out
 
 
-async def run(views: Path, per_lang: int, model: str, timeout_s: float) -> dict[str, Any]:
+async def run(views: Path, per_lang: int, model: str, timeout_s: float, nice: int,
+              phrasing: str = "choose") -> dict[str, Any]:
     rows = [json.loads(line) for line in views.read_text(encoding="utf-8").splitlines() if line.strip()]
     jobs = deal(rows, per_lang)
-    worker = ModelWorker(LLMSettings(model_path=model, default_timeout_s=timeout_s))
+    worker = ModelWorker(LLMSettings(model_path=model, default_timeout_s=timeout_s, nice=nice))
     worker.start()
     while worker.state == "loading":
         await asyncio.sleep(0.1)
     if worker.state != "ready":
         return {"error": worker.state}
-    analyst = Analyst(worker, timeout_s=timeout_s)
+    analyst = Analyst(worker, timeout_s=timeout_s, phrasing=phrasing)
     results = []
     for row, lang in jobs:
         done: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
@@ -68,17 +69,19 @@ async def run(views: Path, per_lang: int, model: str, timeout_s: float) -> dict[
                         "false_shown_detail": recheck.dropped,
                         "heuristic": heuristic_analysis(row["view"], lang),
                         "latency_s": round(time.perf_counter() - t0, 2), "loadavg": round(os.getloadavg()[0], 2)})
-        print(f"{row['id']} {lang} {res.get('source')} dropped={len(res.get('dropped') or [])} "
+        print(f"{row['id']} {lang} {res.get('status')} {res.get('source')} dropped={len(res.get('dropped') or [])} "
               f"{results[-1]['latency_s']}s", file=sys.stderr, flush=True)
     worker.close()
     by_lang = {}
     for lang in LANGS:
         mine = [r for r in results if r["lang"] == lang]
-        by_lang[lang] = {"n": len(mine), "model_shown": sum(1 for r in mine if r["source"] == "llm"),
+        by_lang[lang] = {"n": len(mine),
+                         "model_shown": sum(1 for r in mine if r["status"] == "completed" and r["source"] == "llm"),
+                         "not_completed": sum(1 for r in mine if r["status"] != "completed"),
                          "false_shown": sum(r["false_shown"] for r in mine),
                          "sentences_dropped": sum(len(r["dropped"] or []) for r in mine)}
     lat = [r["latency_s"] for r in results]
-    return {"n": len(results), "false_shown": sum(r["false_shown"] for r in results), "by_lang": by_lang,
+    return {"phrasing": phrasing, "n": len(results), "false_shown": sum(r["false_shown"] for r in results), "by_lang": by_lang,
             "p50_s": statistics.median(lat) if lat else None,
             "loadavg_mean": round(sum(r["loadavg"] for r in results) / max(1, len(results)), 2),
             "results": results}
@@ -91,8 +94,12 @@ def main() -> int:
     ap.add_argument("--model", default="", help="GGUF path (default: the embedded model)")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--json", default="")
+    ap.add_argument("--nice", type=int, default=10, help="niceness of the model thread (the server's is 10)")
+    ap.add_argument("--phrasing", default="choose", choices=("choose", "free"),
+                    help="choose: the model picks two facts word for word; free: it writes two sentences")
     args = ap.parse_args()
-    out = asyncio.run(run(Path(args.views), args.per_lang, args.model, args.timeout))
+    out = asyncio.run(run(Path(args.views), args.per_lang, args.model, args.timeout, args.nice,
+                          args.phrasing))
     print(json.dumps({k: v for k, v in out.items() if k != "results"}, ensure_ascii=False))
     if args.json:
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=1))

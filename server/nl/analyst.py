@@ -8,6 +8,7 @@ post-processes its text, falling back to the heuristic when the text is unusable
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -373,40 +374,21 @@ def postprocess(text: str, lang: str, summary: str | None = None, facts: Facts |
 
 
 # ------------------------------------------------------------------ the model's analysis: facts first
-_SHOT_FACTS = {
-    "en": ["You are outgunned: 2 combat units against 6 enemy units in sight; defend and build up before "
-           "attacking.", "Power is low (100/120): build a power plant, production and turrets run at half speed.",
-           "Build a war factory to unlock tanks, artillery and helicopters."],
-    "fr": ["Votre superarme est prête : lancez-la sur la base ennemie.",
-           "Vous avez 8 unités de combat et aucun ennemi en vue ; partez en reconnaissance vers le sud-est.",
-           "Construisez une caserne pour entraîner de l'infanterie."],
-    "zh-TW": ["威脅：3 個敵方單位（3 坦克）接近你的基地，把部隊調回來防守。",
-              "雙方勢均力敵：4 個戰鬥單位對上視野內 3 個敵方單位；繼續擴充軍隊。",
-              "你沒有精煉廠：建造一座才能從礦石賺取資金。"],
-}
-_SHOT_ANSWERS = {
-    "en": "Power is low (100/120), so build a power plant first. You are outgunned, 2 combat units against 6: "
-          "defend before attacking.",
-    "fr": "Votre superarme est prête : lancez-la sur la base ennemie. Vous avez 8 unités de combat et aucun "
-          "ennemi en vue, partez en reconnaissance vers le sud-est.",
-    "zh-TW": "威脅：3 輛敵方坦克接近你的基地，把部隊調回來防守。你沒有精煉廠，建造一座才能賺取資金。",
-}
 _ASK = {"en": "Advice in English:", "fr": "Conseil en français :", "zh-TW": "繁體中文建議："}
+MAX_FACTS = 6   # facts offered to the model (the heuristic says at most 4)
 
 
 def facts_user(view: dict, lang: str) -> str:
     """The changing part of an analysis request: the facts of the view, in the player's language."""
     lang = _lang(lang)
-    return "Facts:\n" + "\n".join(f"- {s}" for _, _, s in fact_sentences(view, lang)) + "\n" + _ASK[lang]
+    facts = fact_sentences(view, lang)[:MAX_FACTS]
+    return "Facts:\n" + "\n".join(f"- {s}" for _, _, s in facts) + "\n" + _ASK[lang]
 
 
 ANALYSIS_FACTS_SYSTEM = (
     "You advise a player of a real-time strategy game. You get true facts about the player's situation, "
-    "in the player's language. Pick the two or three that matter most now (a threat first, then power, "
-    "economy and production) and say them to the player in two or three short sentences, in the same "
-    "language. Use only the facts given; keep their numbers exactly; add nothing else.\n"
-    + "\n".join("Facts:\n" + "\n".join(f"- {x}" for x in _SHOT_FACTS[lg]) + "\n" + _ASK[lg] + " "
-                + _SHOT_ANSWERS[lg] for lg in ("en", "fr", "zh-TW"))
+    "in the player's language. Pick the two that matter most now (a threat first, then power, economy "
+    "and production) and say them to the player, in the same language. Use only the facts given."
 )
 
 _FACT_SENTENCE = {
@@ -416,9 +398,18 @@ _FACT_SENTENCE = {
 }
 
 
-def facts_grammar(lang: str) -> str:
-    """Two plain sentences in ``lang``'s script; digits allowed (the checker verifies every number)."""
+def facts_grammar(lang: str, facts: list[str] | None = None) -> str:
+    """What the model may write. With ``facts`` (the default mode, "choose"): two different facts of
+    the list, word for word, in the order the model finds most important. Without: two free
+    sentences in ``lang``'s script (digits allowed, the checker verifies every number)."""
     sep = '""' if lang == "zh-TW" else '" "'
+    if facts:
+        fs = [f for f in dict.fromkeys(facts) if f]
+        if len(fs) == 1:
+            return f"root ::= {json.dumps(fs[0], ensure_ascii=False)}\n"
+        pairs = [f"f{i} {sep} f{j}" for i in range(len(fs)) for j in range(len(fs)) if i != j]
+        rules = [f"root ::= {' | '.join(pairs)}"] + [f"f{i} ::= {json.dumps(f, ensure_ascii=False)}" for i, f in enumerate(fs)]
+        return "\n".join(rules) + "\n"
     sentence = _FACT_SENTENCE.get(lang, _FACT_SENTENCE["en"]).strip()
     return f"root ::= s {sep} s\ns ::= {sentence}\n"
 
@@ -432,10 +423,14 @@ class Analyst:
     false one is dropped, and with fewer than two left the heuristic text stands.
     """
 
-    def __init__(self, worker: ModelClient | None, *, max_tokens: int = 110, timeout_s: float = 30.0) -> None:
+    def __init__(self, worker: ModelClient | None, *, max_tokens: int = 200, timeout_s: float = 30.0,
+                 phrasing: str = "choose") -> None:
         self.worker = worker
         self.max_tokens = max_tokens
         self.timeout_s = timeout_s
+        # "choose": the model picks two of the facts, word for word (what a 135M model can do
+        # without inventing: docs/NL.md); "free": it writes two sentences, checked sentence by sentence
+        self.phrasing = phrasing
 
     def submit(self, room_id: str, view: dict, lang: str,
                on_done: Callable[[dict[str, Any]], Any] | None = None) -> str | None:
@@ -475,7 +470,10 @@ class Analyst:
                 except Exception:
                     log.exception("analysis on_done failed")
 
-        rid = self.worker.submit(TASK, ANALYSIS_FACTS_SYSTEM, user, grammar=facts_grammar(lang),
+        offered = [t for _, _, t in fact_sentences(view, lang)[:MAX_FACTS]] if self.phrasing == "choose" else None
+        if offered is not None and len(offered) < 2:
+            offered = None
+        rid = self.worker.submit(TASK, ANALYSIS_FACTS_SYSTEM, user, grammar=facts_grammar(lang, offered),
                                  max_tokens=self.max_tokens, priority=10,
                                  timeout_s=self.timeout_s, replace_key=str(room_id), on_done=done)
         holder["id"] = rid

@@ -295,7 +295,6 @@ _QUESTION = {
     "fr": "Je ne suis pas sûr de comprendre « {text} ». Vouliez-vous dire :",
     "zh-TW": "我不確定「{text}」是什麼意思。你是指：",
 }
-_NONE = {"en": "None of these", "fr": "Aucune de ces options", "zh-TW": "都不是"}
 MAX_READINGS = 3
 
 
@@ -375,10 +374,39 @@ def readings(text: str, model_actions: Sequence[dict], parser_actions: Sequence[
 
 def clarify_question(text: str, lang: str, model_actions: Sequence[dict], parser_actions: Sequence[dict] | None,
                      items: Sequence[Item], ev: Evidence) -> dict[str, Any]:
-    """{"question", "options": [{"label", "actions"}...]} in ``lang``; the last option is "none of these"."""
+    """The ``clarify`` object (PROTOCOL.md, without its id) in ``lang``: two or three readings as
+    options, then "none of these" (added by server.nl.clarify.make_clarify)."""
+    from .clarify import make_clarify
+
     lang = lang if lang in _QUESTION else "en"
     shown = text if len(text) <= 80 else text[:77] + "..."
     opts = [{"label": describe(r, lang), "actions": r} for r in readings(text, model_actions, parser_actions,
                                                                          items, ev)]
-    opts.append({"label": _NONE[lang], "actions": []})
-    return {"question": _QUESTION[lang].format(text=shown), "options": opts}
+    return make_clarify(_QUESTION[lang].format(text=shown), opts, lang)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the translator does with a model answer: execute ``actions``, or ask ``clarify``."""
+
+    assessment: Assessment
+    actions: list[dict]
+    clarify: dict[str, Any] | None
+
+    def confidence(self) -> dict[str, Any]:
+        """The ``confidence`` field of the translate answer."""
+        return {"score": self.assessment.score, "threshold": THRESHOLD, **self.assessment.evidence.as_dict()}
+
+
+def judge(text: str, lang: str, model_actions: Sequence[dict], *, parser_actions: Sequence[dict] | None = None,
+          items: Sequence[Item] | None = None, token_logprobs: Sequence[float] | None = None) -> Verdict:
+    """Score the model's reading of ``text``; below THRESHOLD, nothing executes and a question is asked."""
+    if items is None:
+        from .parser import lex
+
+        items = lex(text)
+    a = assess(text, model_actions, items=items, parser_actions=parser_actions, token_logprobs=token_logprobs)
+    if not model_actions or a.confident:
+        return Verdict(a, list(model_actions), None)
+    q = clarify_question(text, lang, model_actions, parser_actions, items, a.evidence)
+    return Verdict(a, [], q)

@@ -151,7 +151,7 @@ async def test_model_analysis_request_and_fallback():
         call = backend.calls[0]
         # facts first: the model reads the facts of the view, in the player's language
         assert call.task == "analysis" and call.user.startswith("Facts:\n- Threat: 3 enemy units")
-        assert "Power is low (100/150)" in call.user and call.max_tokens <= 160
+        assert "Power is low (100/150)" in call.user and call.max_tokens <= 200
         assert call.grammar and call.grammar.startswith("root ::=")
         # the model answers in the wrong language: the heuristic stands in
         got = await _one(a, "room1", UNDER_ATTACK, "zh-TW")
@@ -223,3 +223,24 @@ def test_no_model_no_request():
 
     assert Analyst(None).submit("r", START, "en") is None
     assert Analyst(ModelWorker(LLMSettings(backend="disabled"))).submit("r", START, "en") is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_model_chooses_two_facts_word_for_word(lang):
+    """Default phrasing "choose": the grammar lets the model write two different facts of the view,
+    exactly as computed, in the order it prefers, and nothing else."""
+    from server.nl.analyst import MAX_FACTS, fact_sentences, facts_grammar, facts_user
+    from server.nl.grammar import gbnf_to_regex
+
+    facts = [s for _, _, s in fact_sentences(UNDER_ATTACK, lang)[:MAX_FACTS]]
+    assert len(facts) >= 3
+    user = facts_user(UNDER_ATTACK, lang)
+    assert all(f in user for f in facts)
+    rx = re.compile(gbnf_to_regex(facts_grammar(lang, facts)))
+    sep = "" if lang == "zh-TW" else " "
+    assert rx.fullmatch(facts[2] + sep + facts[0])
+    assert not rx.fullmatch(facts[0] + sep + facts[0])          # the same fact twice
+    assert not rx.fullmatch(facts[0])                           # one fact
+    assert not rx.fullmatch(facts[0] + sep + "Build ten tanks.")  # anything not a fact
+    free = re.compile(gbnf_to_regex(facts_grammar(lang)))     # free phrasing: two sentences of the script
+    assert free.fullmatch(facts[0] + sep + facts[1]) or lang == "zh-TW"

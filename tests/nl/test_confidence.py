@@ -85,7 +85,7 @@ def test_the_question_offers_concrete_readings_in_the_players_language(lang, tex
     opts = q["options"]
     assert 3 <= len(opts) <= 4                       # two or three readings + "none of these"
     assert opts[0]["actions"] == TANKS_TO_ENEMY        # the model's reading first
-    assert opts[-1]["actions"] == []                   # "none of these"
+    assert opts[-1]["actions"] == [] and opts[-1]["none"]  # "none of these"
     assert MOVE_TANKS_XY in [o["actions"] for o in opts]  # the parser's reading
     for o in opts[:-1]:
         assert o["actions"] and all(parse_action(x)[0] is not None for x in o["actions"])
