@@ -97,7 +97,7 @@ async def play(client: Client, difficulty: str = "easy", max_seconds: float = 36
         if actions:
             answer = await call(client, "act", {**who, "actions": actions})
             tally.orders += len(actions)
-            for action, result in zip(actions, answer["results"]):
+            for result in answer["results"]:
                 if not result["ok"]:
                     tally.refused += 1
                     code = result.get("code", "refused")

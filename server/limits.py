@@ -42,3 +42,7 @@ class TokenBucket:
             self.tokens -= 1.0
             return True
         return False
+
+    def retry_after(self) -> float:
+        """Seconds until `take` would succeed again, as of the last `take`."""
+        return max(0.0, (1.0 - self.tokens) / self.rate) if self.rate > 0 else float("inf")

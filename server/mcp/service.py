@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..limits import TokenBucket
+from ..llm import QueueFull
 from ..nl import heuristic_analysis
 from ..rooms import Room, RoomFull, RoomManager
 from ..sim.rules import TICK_RATE, rules_table
@@ -42,25 +44,6 @@ class SeatError(Exception):
     def __init__(self, status: int, message: str, code: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.code, self.retry_after = status, message, code, retry_after
-
-
-class TokenBucket:
-    """`rate` calls per second on average, bursts of `burst`."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, float(burst)
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-
-    def take(self) -> float:
-        """0 when a call may go ahead, else the seconds until one may."""
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
 
 
 class Translating(Protocol):
@@ -190,8 +173,8 @@ class SeatService:
         seat = self.held.get((room.id, matches[0]))
         if seat is None:  # seated through the WebSocket or before a restart: hold it now
             seat = self._hold(room, matches[0], agent=False)
-        wait_s = seat.bucket.take()
-        if wait_s > 0:
+        if not seat.bucket.take():
+            wait_s = seat.bucket.retry_after()
             raise SeatError(429, f"too many calls for this seat: at most {self.limits.rate:g} per second "
                                  f"(bursts of {self.limits.burst}); retry in {wait_s:.1f} s",
                             "rate_limited", retry_after=wait_s)
@@ -259,6 +242,9 @@ class SeatService:
             final = await self.jobs.wait(job, wait_s)
         except ValueError as exc:
             raise SeatError(400, str(exc), "bad_text") from None
+        except QueueFull:
+            raise SeatError(429, "too many requests are waiting for the language model; retry soon or use act",
+                            "model_busy", retry_after=2.0) from None
         finally:
             seat.busy -= 1
         if final is not None:

@@ -26,7 +26,8 @@ from mcp.shared.exceptions import MCPError
 from starlette.requests import Request
 
 from .schemas import tool_inputs, first_error
-from .service import SeatError, SeatService, TokenBucket
+from ..limits import TokenBucket
+from .service import SeatError, SeatService
 
 log = logging.getLogger("mcp")
 
@@ -186,8 +187,8 @@ def build_server(seats: SeatService, *, create_rate: float = 0.2, create_burst: 
             if len(create_buckets) > 10_000:  # bounded: forget everyone (their buckets refill anyway)
                 create_buckets.clear()
             bucket = create_buckets.setdefault(_caller(ctx), TokenBucket(create_rate, create_burst))
-            wait_s = bucket.take()
-            if wait_s > 0:
+            if not bucket.take():
+                wait_s = bucket.retry_after()
                 raise SeatError(429, f"too many new games from this connection; retry in {wait_s:.0f} s",
                                 "rate_limited", retry_after=wait_s)
             return await seats.create(args.get("difficulty", "easy"), args.get("seed"),
