@@ -10,8 +10,8 @@ app's router is described here and that recorded requests and answers fit.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import orjson
@@ -126,6 +126,12 @@ def operations() -> list[Operation]:
                   responses={200: ("figures", ref("Operator")), 401: ERR, 404: ERR}),
         Operation("POST", "/api/admin/cleanup", "Operator: run housekeeping now.", "operator",
                   responses={200: ("what was cleaned", ref("Operator")), 401: ERR, 404: ERR}),
+        Operation("GET", "/replays", "Recorded games (page).", "replays",
+                  responses={200: ("HTML page", "text/html")}),
+        Operation("GET", "/replays/{id}", "One recorded game's replay page.", "replays",
+                  responses={200: ("HTML page", "text/html"), 404: ("no such replay", None)}),
+        Operation("GET", "/api/replays/{id}", "Download a replay file (JSON lines, versioned).", "replays",
+                  responses={200: ("JSON lines", "application/x-ndjson"), 404: ERR}),
         Operation("GET", "/api/openapi.json", "This description.", "docs",
                   responses={200: ("OpenAPI 3.1", JSON)}),
         Operation("GET", "/api/docs", "This description as a page.", "docs",
@@ -150,16 +156,38 @@ def _media(schema: Any) -> dict[str, Any] | None:
     return {JSON: {"schema": schema}}
 
 
-@cache
-def openapi_document() -> dict[str, Any]:
+def _normal(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def router_paths(app: web.Application) -> dict[tuple[str, str], str]:
+    """(METHOD, normalised path) -> the path as routed, for every route but HEAD."""
+    out = {}
+    for route in app.router.routes():
+        if route.method == "HEAD" or route.resource is None:
+            continue
+        path = route.resource.canonical
+        if isinstance(route.resource, web.StaticResource):
+            path += "/{filename}"
+        out[(route.method, _normal(path))] = path
+    return out
+
+
+def openapi_document(routed: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+    """The description of the operations the app routes (all declared ones when `routed` is None)."""
     paths: dict[str, dict[str, Any]] = {}
     for op in operations():
+        path = op.path
+        if routed is not None:
+            if (op.method, _normal(op.path)) not in routed:
+                continue  # declared ahead of its route (or the route was removed)
+            path = routed[(op.method, _normal(op.path))]
         item: dict[str, Any] = {"summary": op.summary, "tags": [op.tag],
-                                "operationId": f"{op.method.lower()}{op.path.replace('/', '_').replace('{', '').replace('}', '')}"}
+                                "operationId": op.method.lower() + re.sub(r"[^A-Za-z0-9]+", "_", path)}
         params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for n in _path_params(op.path)]
-        params += [{"name": n, "in": "query", "required": req, "schema": s, "description": d}
-                   for n, s, req, d in op.query]
+                  for n in _path_params(path)]
+        params += [{"name": n, "in": "query", "required": req, "schema": sch, "description": d}
+                   for n, sch, req, d in op.query]
         if params:
             item["parameters"] = params
         if op.body:
@@ -172,7 +200,7 @@ def openapi_document() -> dict[str, Any]:
                 r["content"] = media
             responses[str(status)] = r
         item["responses"] = responses
-        paths.setdefault(op.path, {})[op.method.lower()] = item
+        paths.setdefault(path, {})[op.method.lower()] = item
     schemas = {**http_schemas(), **_described_schemas()}
     return {
         "openapi": "3.1.0",
@@ -185,17 +213,23 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
+DOC = web.AppKey("openapi_document", dict)
+
+
+def _document(app: web.Application) -> dict[str, Any]:
+    """Built once per app, after its routes are all added (the first request)."""
+    return app[DOC] if DOC in app else openapi_document(router_paths(app))
+
+
 def _path_params(path: str) -> list[str]:
     return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.Response(body=orjson.dumps(openapi_document()), content_type=JSON)
+    return web.Response(body=orjson.dumps(_document(request.app)), content_type=JSON)
 
 
-@cache
-def _docs_html() -> str:
-    doc = openapi_document()
+def docs_html(doc: dict[str, Any]) -> str:
     out = ["<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Red Alert NL API</title>",
            "<link rel=\"icon\" href=\"data:,\"></head><body>",
            f"<h1>{html.escape(doc['info']['title'])} HTTP API</h1>",
@@ -233,9 +267,14 @@ def _docs_html() -> str:
 
 
 async def docs_page(request: web.Request) -> web.Response:
-    return web.Response(text=_docs_html(), content_type="text/html")
+    return web.Response(text=docs_html(_document(request.app)), content_type="text/html")
+
+
+async def _freeze_document(app: web.Application) -> None:
+    app[DOC] = openapi_document(router_paths(app))
 
 
 def setup_openapi(app: web.Application) -> None:
     app.router.add_get("/api/openapi.json", openapi_json)
     app.router.add_get("/api/docs", docs_page)
+    app.on_startup.append(_freeze_document)  # every route is added by then

@@ -62,3 +62,23 @@ async def test_an_agent_that_keeps_calling_keeps_its_seat(start_server: Any) -> 
             await call(client, "wait", {**seat, "ticks": 30, "until_event": False})
         state = await call(client, "get_state", seat)
         assert state["player"] == 1
+
+
+async def test_seats_are_forgotten_with_their_room(start_server: Any) -> None:
+    server = await start_server(room_grace_s=0.5)
+    rooms, seats = server.app[keys.ROOMS], server.app[keys.SEATS]
+    async with mcp_client(server) as client:
+        seat_info = await call(client, "create_game", {"difficulty": "easy"})
+        seat = {"room": seat_info["room"], "token": seat_info["token"]}
+        # A seat in use keeps its room open though nobody is connected over a WebSocket.
+        for _ in range(3):
+            await asyncio.sleep(0.3)
+            await call(client, "get_state", seat)
+            assert await rooms.reap() == 0
+        assert (seat_info["room"], 0) in seats.held
+        # Unused past the grace period, the room is closed like any empty room, and its seat record goes too.
+        await asyncio.sleep(0.8)
+        assert await rooms.reap() == 1
+        seats.watch_once()
+        assert not seats.held
+        assert (await call_error(client, "get_state", seat))["code"] == "unknown_room"
