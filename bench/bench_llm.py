@@ -11,6 +11,7 @@ Measures, for a translator-sized prefix (~400 tokens) and an analyst-sized one:
     python bench/bench_llm.py --part prefix    # prefix/task switching only
     python bench/bench_llm.py --part tick --configs 1:0,1:10,2:10   # threads:nice
     python bench/bench_llm.py --json out.json
+    python bench/bench_llm.py --part accuracy --concurrency 4   # model-only accuracy on the held-out sets
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import statistics
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -226,9 +228,60 @@ def bench_tick(configs: list[tuple[int, int]], seconds: float, work_ms: float) -
     return out
 
 
+def bench_accuracy(sets: list[str], concurrency: int, batch: int) -> dict[str, Any]:
+    """Model-only accuracy (fast path off, refusals stay deterministic) on held-out
+    order sets, scored with nl_eval.py's rule (tests/nl/conftest.py ``passes``).
+    ``concurrency`` orders are in flight at once; every answer is re-checked with
+    the order schema. Also reports per-order latency and tokens generated."""
+    from server.nl import Translator
+    from server.sim.orders import parse_action
+    from tests.nl.conftest import load_cases, passes
+
+    kw: dict[str, Any] = {"max_queue": 64}
+    if batch:
+        kw["batch_size"] = batch
+    w = start(LLMSettings(**kw))
+    out: dict[str, Any] = {"loadavg_start": os.getloadavg()[0], "concurrency": concurrency}
+
+    async def run() -> None:
+        t = Translator(w, fast_path=False, timeout_s=120)
+        t.warm_up()
+        for path in sets:
+            cases = load_cases(Path(path))
+            sem = asyncio.Semaphore(concurrency)
+            results: list[tuple[bool, float, int, bool]] = []
+
+            async def one(case: dict[str, Any], sem: asyncio.Semaphore = sem,
+                          results: list[tuple[bool, float, int, bool]] = results) -> None:
+                async with sem:
+                    ans = t.submit(case["text"])
+                    final = await t.wait(ans["request_id"], 180) or ans
+                acts = final.get("actions", [])
+                valid = all(parse_action(a)[0] is not None for a in acts)
+                results.append((passes(case["expect"], acts), final.get("latency_ms") or 0.0,
+                                final.get("source") == "llm", valid))
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(one(c) for c in cases))
+            wall = time.perf_counter() - t0
+            lat = sorted(r[1] for r in results if r[2])
+            out[Path(path).name] = {
+                "orders": len(cases), "right": sum(r[0] for r in results),
+                "accuracy": round(sum(r[0] for r in results) / len(cases), 3),
+                "through_model": sum(r[2] for r in results), "schema_invalid": sum(not r[3] for r in results),
+                "model_latency_p50_ms": lat[len(lat) // 2] if lat else None, "wall_s": round(wall, 1)}
+            print(Path(path).name, out[Path(path).name], file=sys.stderr)
+
+    asyncio.run(run())
+    out["status"] = {k: v for k, v in w.status().items() if k in ("completed", "failed", "timeout", "preempted")}
+    out["loadavg_end"] = os.getloadavg()[0]
+    w.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["all", "prefix", "tick"], default="all")
+    ap.add_argument("--part", choices=["all", "prefix", "tick", "accuracy"], default="all")
     ap.add_argument("--threads", default="1", help="prefix part: n_threads (n_threads_batch = same)")
     ap.add_argument("--configs", default="1:0,1:10,2:0,2:10",
                     help="tick part: threads:nice pairs to compare (n_threads_batch = n_threads)")
@@ -236,6 +289,10 @@ def main() -> None:
     ap.add_argument("--modes", default="seq,full,off", help="prefix part: prefix_cache modes to compare")
     ap.add_argument("--seconds", type=float, default=8.0, help="duration of each tick run")
     ap.add_argument("--work-ms", type=float, default=5.0, help="simulated game work per tick")
+    ap.add_argument("--sets", default="tests/nl/heldout.jsonl,tests/nl/heldout2.jsonl,tests/nl/heldout3.jsonl",
+                    help="accuracy part: held-out order sets")
+    ap.add_argument("--concurrency", type=int, default=1, help="accuracy part: orders in flight at once")
+    ap.add_argument("--batch", type=int, default=0, help="accuracy part: worker batch size (0: default)")
     ap.add_argument("--json", help="write the figures to this file")
     args = ap.parse_args()
     threads = [int(x) for x in args.threads.split(",") if x]
@@ -246,6 +303,8 @@ def main() -> None:
         result["prefix"] = {f"threads {t}": bench_prefix(t, t, args.rounds, modes) for t in threads}
     if args.part in ("all", "tick"):
         result["tick"] = bench_tick(configs, args.seconds, args.work_ms)
+    if args.part == "accuracy":
+        result["accuracy"] = bench_accuracy([x for x in args.sets.split(",") if x], args.concurrency, args.batch)
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=1)

@@ -4,6 +4,7 @@ that shares the same cores) and prints one JSON document with percentiles.
 
     python bench/bench_server.py tick --threads 1:1,1:2,2:2 --rooms 10 --seconds 60
     python bench/bench_server.py latency --n 20
+    python bench/bench_server.py burst --size 8 --rounds 3
     python bench/bench_server.py bandwidth --minutes 3 --rooms 2
     python bench/bench_server.py capacity --rooms-list 10,20,30,40 --seconds 40
     python bench/bench_server.py spectators --list 50,100,200,300 --seconds 30
@@ -289,6 +290,53 @@ async def part_latency(args: argparse.Namespace) -> dict[str, Any]:
         runs.append(r)
         print(f"analyses={with_analyses}: model {r['figures_ms']['model']}", file=sys.stderr)
     return {"part": "latency", "machine": machine(), "runs": runs}
+
+
+# --- 2b. a burst of model orders at once --------------------------------------------------
+
+async def part_burst(args: argparse.Namespace) -> dict[str, Any]:
+    """Single model-path orders one after another (the reference latency), then
+    ``--size`` distinct model-path orders sent at the same moment over HTTP,
+    ``--rounds`` times: how long until the last answer, against the single-order
+    p50 of the same run (the batched worker decodes them together)."""
+    load_start = load1()
+    env = {"ANALYSIS_INTERVAL_S": "0", **({"LLM_BATCH": str(args.batch)} if args.batch else {})}
+    srv = start_server(env)
+    res: dict[str, Any] = {"part": "burst", "machine": machine(), "loadavg_start": load_start,
+                           "size": args.size, "rounds": args.rounds, "env": env}
+    try:
+        async with session() as s:
+            res["first_order_after_start"] = await wait_prefix_primed(s, srv.url)
+            texts = model_texts(args.single + args.size * args.rounds + 5, seed=31)
+            single: list[float] = []
+            sources: Counter[str] = Counter()
+            for i in range(args.single):
+                ms, d = await _http_translate(s, srv.url, texts[i])
+                single.append(ms)
+                sources[f"single:{d.get('source')}:{d.get('status')}"] += 1
+            rounds = []
+            k = args.single
+            for _ in range(args.rounds):
+                batch = texts[k:k + args.size]
+                k += args.size
+                got = await asyncio.gather(*(_http_translate(s, srv.url, t) for t in batch))
+                for _, d in got:
+                    sources[f"burst:{d.get('source')}:{d.get('status')}"] += 1
+                lat = sorted(ms for ms, _ in got)
+                rounds.append({"first_ms": round(lat[0], 1), "median_ms": round(lat[len(lat) // 2], 1),
+                               "last_ms": round(lat[-1], 1)})
+                await asyncio.sleep(0.5)
+            p50 = summary(single)["p50"]
+            res["single_order_ms"] = summary(single)
+            res["burst_rounds"] = rounds
+            res["last_over_single_p50"] = [round(r["last_ms"] / p50, 2) for r in rounds] if p50 else None
+            res["sources"] = dict(sources)
+            res["model_status"] = await model_status(s, srv.url)
+            res["loadavg_end"] = load1()
+    finally:
+        srv.stop()
+    print(f"single p50 {res.get('single_order_ms')}; bursts {res.get('burst_rounds')}", file=sys.stderr)
+    return res
 
 
 # --- 3. bandwidth -------------------------------------------------------------------------
@@ -589,6 +637,11 @@ def main() -> int:
     p.add_argument("--gc-probe", default=None, help="run the server under bench/gc_probe.py; path prefix for its JSON")
     p = sub.add_parser("latency", help="order latency: fast path, cache, model; HTTP and WebSocket")
     p.add_argument("--n", type=int, default=20)
+    p = sub.add_parser("burst", help="model-path orders sent at the same moment vs one at a time")
+    p.add_argument("--size", type=int, default=8, help="orders sent at once")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--single", type=int, default=8, help="single orders measured first (the reference)")
+    p.add_argument("--batch", type=int, default=0, help="LLM_BATCH for the server (0: its default)")
     p = sub.add_parser("bandwidth", help="bytes per second to a player in a played game")
     p.add_argument("--minutes", type=float, default=3)
     p.add_argument("--rooms", type=int, default=2)
@@ -611,7 +664,7 @@ def main() -> int:
     for p in sub.choices.values():
         p.add_argument("--json", default=None, help="also write the result here")
     args = ap.parse_args()
-    fn = {"tick": part_tick, "latency": part_latency, "bandwidth": part_bandwidth, "capacity": part_capacity,
+    fn = {"tick": part_tick, "latency": part_latency, "burst": part_burst, "bandwidth": part_bandwidth, "capacity": part_capacity,
           "spectators": part_spectators, "memory": part_memory, "startup": part_startup}[args.part]
     result = asyncio.run(fn(args))
     write_json(args.json, result)

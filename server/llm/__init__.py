@@ -9,13 +9,13 @@ from .backends import (
     GenParams,
     GenResult,
     GrammarError,
-    LocalBackend,
     ModelAlreadyLoaded,
     ModelLoadError,
     RemoteBackend,
     model_in_process,
     process_loads,
 )
+from .local import LocalBackend
 from .prompt import ChatTemplate, PromptParts, chatml
 from .settings import LLMSettings, embedded_model_path
 from .worker import (

@@ -53,7 +53,14 @@ class LLMSettings:
     n_threads_batch: int = _d(1, "CPU threads used to evaluate prompts")
     nice: int = _d(10, "niceness added to the worker thread (and the llama.cpp threads it starts), so "
                    "the game tick wins the CPU when they compete; 0 = same priority")
-    n_ctx: int = _d(2048, "context window in tokens (prefix + user text + answer)")
+    n_ctx: int = _d(2048, "context window of one request in tokens (prefix + user text + answer)")
+    batch_size: int = _d(8, "requests decoded together, one sequence each, in one llama_decode per step "
+                         "(local backend; continuous batching: a request joins at the next step)")
+    batch_seq_tokens: int = _d(256, "KV cells reserved for each sequence beyond the first: the shared KV "
+                               "cache holds n_ctx (one full request) + n_ctx (resident task prefixes) + "
+                               "(batch_size - 1) x this; a request that does not fit waits")
+    remote_parallel: int = _d(1, "remote backend: requests sent to the server at the same time (its "
+                              "parallel slots, e.g. llama-server --parallel N)")
     n_batch: int = _d(256, "prompt tokens evaluated per llama_decode call")
     use_mmap: bool = _d(True, "map the model file instead of reading it into memory")
     max_queue: int = _d(32, "pending requests accepted before submit() raises QueueFull")
@@ -66,10 +73,10 @@ class LLMSettings:
     default_max_tokens: int = _d(128, "answer length cap when submit() gives none")
     max_tokens_limit: int = _d(512, "hard cap on any request's max_tokens")
     load_timeout_s: float = _d(120.0, "remote backend: seconds to wait for the server at start")
-    prefix_cache_size: int = _d(8, "evaluated task prefixes kept in memory (LRU)")
-    prefix_cache: str = _d("seq", "how task prefixes are kept: seq (KV copy of the prefix, "
-                           "llama_state_seq_*), full (Llama.save_state/load_state), off (re-evaluate "
-                           "when the task changes)")
+    prefix_cache_size: int = _d(4, "task prefixes kept resident in the KV cache (LRU), each its own "
+                                "sequence that requests of the task share with llama_memory_seq_cp")
+    prefix_cache: str = _d("seq", "how task prefixes are kept: seq (resident sequence, shared by "
+                           "seq_cp), off (every request evaluates its whole prompt)")
     warmup: bool = _d(True, "run one short generation right after loading")
     max_preemptions: int = _d(20, "times a request may be interrupted by a more urgent one "
                               "before it is no longer preempted")

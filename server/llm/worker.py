@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .backends import Backend, GenParams, GenResult, ModelLoadError, make_backend, process_loads
+from .backends import Backend, BatchedBackend, GenParams, GenResult, ModelLoadError, make_backend, process_loads
 from .settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,13 @@ class LLMRequest:
     prefix: str = ""
     stop: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    stop_reason: str = ""  # why the worker interrupted it: cancelled, timeout, preempted
+    joined: float = 0.0  # time.monotonic() when its current run began (a preempted request runs again)
+
+    def params(self) -> GenParams:
+        return GenParams(task=self.task, system=self.system, user=self.user, max_tokens=self.max_tokens,
+                         grammar=self.grammar, temperature=self.temperature, deadline=self.deadline,
+                         prefix_only=self.prefix_only)
 
     def snapshot(self) -> dict[str, Any]:
         """A plain dict copy, safe to hand to other threads and to JSON."""
@@ -128,8 +135,16 @@ class ModelWorker:
         self._n_pending = 0
         # Recent generation time per task (EWMA, seconds), for admission control.
         self._service_s: dict[str, float] = {}
-        self._current: LLMRequest | None = None
-        self._stop_reason = ""
+        self._running: dict[str, LLMRequest] = {}
+        self._blocked = False  # batched: the most urgent pending request waits for KV room
+        # Requests served at once: the local backend batches them in one thread;
+        # the remote backend sends them from parallel lane threads.
+        if isinstance(self._backend, BatchedBackend):
+            self._parallel = max(1, self._backend.max_batch)
+            self._lanes = 1
+        else:
+            self._lanes = max(1, settings.remote_parallel) if self._backend.name == "remote" else 1
+            self._parallel = self._lanes
         self._counts: Counter[str] = Counter()
         self._loads = 0
         self._seq = itertools.count()
@@ -358,7 +373,7 @@ class ModelWorker:
             except Exception:
                 pass
             s = self.settings
-            processing = 1 if self._current is not None and self._current.status == PROCESSING else 0
+            processing = sum(1 for r in self._running.values() if r.status == PROCESSING)
             return {
                 "state": self._state,
                 "backend": self._backend.name,
@@ -368,6 +383,7 @@ class ModelWorker:
                 "process_loads": process_loads(),
                 "pending": self._n_pending,
                 "processing": processing,
+                "parallel": self._parallel,
                 "completed": self._counts[COMPLETED],
                 "failed": self._counts[FAILED],
                 "cancelled": self._counts[CANCELLED],
@@ -432,11 +448,12 @@ class ModelWorker:
         skip = {r.id for r in exclude}
         ahead = [r for r in self._pending_locked()
                  if r.priority <= req.priority and r.id not in skip and not r.prefix_only]
-        wait = sum(self._service_s.get(r.task, 0.0) for r in ahead) + self._service_s.get(req.task, 0.0)
-        cur = self._current
-        if cur is not None and cur.started is not None and not cur.prefix_only and cur.priority <= req.priority:
-            wait += max(0.0, self._service_s.get(cur.task, 0.0) - (time.time() - cur.started))
-        return wait
+        wait = sum(self._service_s.get(r.task, 0.0) for r in ahead)
+        for cur in self._running.values():
+            if cur.started is not None and not cur.prefix_only and cur.priority <= req.priority:
+                wait += max(0.0, self._service_s.get(cur.task, 0.0) - (time.time() - cur.started))
+        # requests run ``parallel`` at a time; the service times were measured that way too
+        return wait / self._parallel + self._service_s.get(req.task, 0.0)
 
     def _pending_locked(self) -> list[LLMRequest]:
         """Pending requests (the heap holds them all, plus dead entries), without a full scan."""
@@ -531,15 +548,19 @@ class ModelWorker:
             log.warning("could not lower the model thread priority: %s", exc)
 
     def _run(self) -> None:
+        lanes: list[threading.Thread] = []
         try:
             self._lower_priority()
             if self._load():
                 self._warm_up()
-            while True:
-                req = self._take()
-                if req is None:
-                    break
-                self._execute(req)
+            if isinstance(self._backend, BatchedBackend):
+                self._run_batched(self._backend)
+            else:
+                for i in range(1, self._lanes):
+                    t = threading.Thread(target=self._lane, name=f"llm-lane-{i}", daemon=True)
+                    t.start()
+                    lanes.append(t)
+                self._lane()
         except BaseException:  # pragma: no cover - a bug; keep the process alive
             log.exception("model worker thread crashed")
             with self._cond:
@@ -547,10 +568,153 @@ class ModelWorker:
                 self._error = "worker thread crashed"
             self._end_all_pending(FAILED, "model worker crashed")
         finally:
+            for t in lanes:
+                t.join(timeout=30)
             try:
                 self._backend.unload()
             except Exception:
                 log.exception("error while unloading the model")
+
+    def _run_batched(self, backend: BatchedBackend) -> None:
+        """Continuous batching: every step, end what must end (cancel, deadline,
+        preemption), let pending requests join while there is room (most urgent
+        first), then advance every running request by one llama_decode."""
+        seqs: dict[str, Any] = {}  # request id -> the backend's sequence
+        while True:
+            self._expire_pending()
+            ended: list[tuple[LLMRequest, GenResult]] = []
+            with self._cond:
+                if self._closing or self._state == STATE_FAILED:
+                    for rid, seq in list(seqs.items()):
+                        req = self._running.pop(rid)
+                        req.stop_reason = CANCELLED
+                        ended.append((req, backend.leave(seq)))
+                    seqs.clear()
+                    stop = True
+                else:
+                    stop = False
+                    now = time.monotonic()
+                    # the least urgent running request is the one a more urgent one may preempt
+                    victim = max(self._running.values(), key=lambda r: (r.priority, r.seq), default=None)
+                    full = backend.free_slots == 0 or self._blocked
+                    for rid, req in list(self._running.items()):
+                        reason = self._stop_reason_locked(req, now, busy=full and req is victim)
+                        if reason:
+                            req.stop_reason = reason
+                            ended.append((req, backend.leave(seqs.pop(rid))))
+                            del self._running[rid]
+            for req, result in ended:
+                self._settle(req, result, None, 0.0)
+            if stop:
+                return
+            if not self._admit(backend, seqs):
+                continue  # nothing to run: _admit waited for work
+            try:
+                finished = backend.step()
+            except Exception as exc:
+                log.exception("batched decode failed (%d requests)", len(seqs))
+                error = f"{type(exc).__name__}: {exc}"
+                with self._cond:
+                    failed = [self._running.pop(rid) for rid in list(seqs)]
+                seqs.clear()
+                try:
+                    backend.reset()
+                except Exception:
+                    log.exception("could not reset the model context")
+                for req in failed:
+                    self._settle(req, None, error, 0.0)
+                continue
+            with self._cond:  # progress is visible in snapshots while requests run
+                for rid, seq in seqs.items():
+                    self._running[rid].tokens = len(seq.out)
+            by_seq = {id(seq): rid for rid, seq in seqs.items()}
+            for seq in finished:
+                rid = by_seq.get(id(seq))
+                if rid is None:
+                    continue
+                del seqs[rid]
+                with self._cond:
+                    req = self._running.pop(rid)
+                self._settle(req, seq.result, None, time.monotonic() - req.joined)
+
+    def _admit(self, backend: BatchedBackend, seqs: dict[str, Any]) -> bool:
+        """Let pending requests join, most urgent first, while the backend has room.
+        Blocks while there is nothing to run at all. True when something runs."""
+        while True:
+            failed: list[tuple[LLMRequest, str]] = []
+            self._blocked = False
+            while True:
+                with self._cond:
+                    if self._closing or self._state == STATE_FAILED:
+                        return bool(seqs)
+                    req = self._top_locked() if backend.free_slots > 0 and not self._blocked else None
+                    if req is None:
+                        break
+                    heapq.heappop(self._heap)
+                    self._n_pending -= 1
+                    req.status = PROCESSING
+                    self._running[req.id] = req
+                if not backend.loaded and not self._load():  # unloaded while idle: load again
+                    with self._cond:
+                        self._running.pop(req.id, None)
+                        self._finish_locked(req, FAILED, error=f"model unavailable: {self._error}")
+                    self._deliver(req)
+                    continue
+                try:
+                    seq = backend.join(req.params(), req.priority)
+                except Exception as exc:
+                    failed.append((req, f"{type(exc).__name__}: {exc}"))
+                    with self._cond:
+                        self._running.pop(req.id, None)
+                    continue
+                with self._cond:
+                    if seq is None:
+                        self._running.pop(req.id, None)
+                        if not seqs:  # it does not fit even alone
+                            failed.append((req, "ValueError: the request does not fit the KV cache"))
+                            continue
+                        # no KV room now: it waits (and may preempt) until a running request leaves
+                        self._push_locked(req)
+                        self._blocked = True
+                        break
+                    if req.started is None:
+                        req.started = time.time()
+                    req.joined = time.monotonic()
+                    seqs[req.id] = seq
+            for req, error in failed:
+                self._settle(req, None, error, 0.0)
+            if seqs:
+                return True
+            # nothing running: wait for work (or unload when idle long enough)
+            unload = False
+            with self._cond:
+                if self._closing or self._state == STATE_FAILED:
+                    return False
+                if self._top_locked() is not None:
+                    continue
+                idle_s = self.settings.idle_unload_s
+                wait: float | None = None
+                if idle_s > 0 and backend.loaded:
+                    left = self._last_activity + idle_s - time.monotonic()
+                    if left <= 0:
+                        unload = True
+                    else:
+                        wait = left
+                if not unload:
+                    self._cond.wait(wait)
+                    continue
+            log.info("model idle for %.0f s: unloading", idle_s)
+            backend.unload()
+
+    def _lane(self) -> None:
+        """One request at a time (backends that do not batch; one lane per parallel remote slot)."""
+        if self._lanes > 1:
+            self._lower_priority()
+        while True:
+            req = self._take()
+            if req is None:
+                break
+            self._execute(req)
 
     def _load(self) -> bool:
         """Load the backend; on failure the state becomes "failed" and pending requests fail."""
@@ -600,12 +764,12 @@ class ModelWorker:
                     req.status = PROCESSING
                     if req.started is None:
                         req.started = time.time()
-                    self._current = req
-                    self._stop_reason = ""
+                    self._running[req.id] = req
+                    req.stop_reason = ""
                     return req
                 idle_s = self.settings.idle_unload_s
                 wait: float | None = None
-                if idle_s > 0 and self._backend.loaded:
+                if idle_s > 0 and self._backend.loaded and not self._running:
                     left = self._last_activity + idle_s - time.monotonic()
                     if left <= 0:
                         unload = True
@@ -623,53 +787,53 @@ class ModelWorker:
         if now - self._last_sweep > 0.25:
             self._expire_pending()
         with self._cond:
-            if req.cancel_requested or self._closing:
-                self._stop_reason = CANCELLED
-                return True
-            if now >= req.deadline:
-                self._stop_reason = TIMEOUT
-                return True
-            if req.preemptions < self.settings.max_preemptions:
-                top = self._top_locked()
-                if top is not None and top.priority < req.priority:
-                    self._stop_reason = "preempted"
-                    return True
-        return False
+            reason = self._stop_reason_locked(req, now, busy=len(self._running) >= self._lanes)
+            req.stop_reason = reason
+            return bool(reason)
+
+    def _stop_reason_locked(self, req: LLMRequest, now: float, busy: bool) -> str:
+        """Why ``req`` must stop now ("" if it may go on). ``busy``: no free place for a more
+        urgent pending request, which then preempts it."""
+        if req.cancel_requested or self._closing:
+            return CANCELLED
+        if now >= req.deadline:
+            return TIMEOUT
+        if busy and req.preemptions < self.settings.max_preemptions:
+            top = self._top_locked()
+            if top is not None and top.priority < req.priority:
+                return "preempted"
+        return ""
 
     def _execute(self, req: LLMRequest) -> None:
         if not self._backend.loaded and not self._load():  # unloaded while idle: load again
             with self._cond:
-                self._current = None
+                self._running.pop(req.id, None)
                 self._finish_locked(req, FAILED, error=f"model unavailable: {self._error}")
             self._deliver(req)
             return
-        params = GenParams(
-            task=req.task,
-            system=req.system,
-            user=req.user,
-            max_tokens=req.max_tokens,
-            grammar=req.grammar,
-            temperature=req.temperature,
-            deadline=req.deadline,
-            prefix_only=req.prefix_only,
-        )
+        params = req.params()
         result: GenResult | None = None
         error: str | None = None
         spent = 0.0
         try:
-            if self._should_stop(req) and self._stop_reason != "preempted":
+            if self._should_stop(req) and req.stop_reason != "preempted":
                 result = GenResult("", "interrupted")
             else:
-                self._stop_reason = ""
+                req.stop_reason = ""
                 began = time.monotonic()
                 result = self._backend.generate(params, lambda: self._should_stop(req))
                 spent = time.monotonic() - began
         except Exception as exc:
             log.exception("generation failed for request %s (task %s)", req.id, req.task)
             error = f"{type(exc).__name__}: {exc}"
+        with self._cond:
+            self._running.pop(req.id, None)
+        self._settle(req, result, error, spent)
+
+    def _settle(self, req: LLMRequest, result: GenResult | None, error: str | None, spent: float) -> None:
+        """Record how a request that ran ended: finished (delivered) or preempted (re-queued)."""
         requeued = False
         with self._cond:
-            self._current = None
             self._last_activity = time.monotonic()
             if result is not None:
                 req.text = result.text
@@ -684,7 +848,7 @@ class ModelWorker:
                 else:
                     self._finish_locked(req, FAILED, error=error)
             elif result is not None and result.stop == "interrupted":
-                reason = self._stop_reason or CANCELLED
+                reason = req.stop_reason or CANCELLED
                 if reason == "preempted" and not req.cancel_requested and not self._closing:
                     req.preemptions += 1
                     req.text = ""  # it starts over when it runs again

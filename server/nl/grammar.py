@@ -177,9 +177,15 @@ def restriction_from_items(items: list[tuple]) -> dict:
             places = {"enemy_base"}
     if actions == {"harvest"} and not units:
         units = {"harvester"}
+    # How many actions the text can hold: one per clause ("and", "then", ","), per verb, per
+    # building named, per unit named with a build verb. Used by the compact grammar only: a
+    # small model given room repeats its one action until the limit.
+    seps = sum(1 for i, (k, _) in enumerate(items) if k == "SEP" and (i == 0 or items[i - 1][0] != "SEP"))
+    n_verbs = sum(1 for k, _ in items if k == "V")
+    most = max(1 + seps, n_verbs, len(buildings), len(units) if "build" in verbs else 1)
     return {"actions": actions, "units": units, "buildings": buildings, "directions": kinds.get("D", set()),
             "places": places, "counts": {n for n in kinds.get("N", set()) if isinstance(n, int)},
-            "all": "ALL" in kinds}
+            "all": "ALL" in kinds, "max_actions": min(MAX_ACTIONS, most)}
 
 
 @lru_cache(maxsize=256)
@@ -188,6 +194,93 @@ def grammar_for(text: str) -> str:
     from .parser import lex
 
     return _text(rules(1, restriction_from_items(lex(text))))
+
+
+# ------------------------------------------------------------------ compact answers
+# The model writes one short line per action ("build tank 3", "move tank,2 north"),
+# actions separated by "; ", which server.nl.compact expands into ACTION dicts: about
+# 4-6 tokens per action instead of ~25 for the JSON. Unit, building, direction and
+# place names are disjoint, so "build X" and a bare target name are unambiguous.
+COMPACT_VERB = {"move": "move", "attack": "attack", "stop": "stop", "harvest": "harvest",
+                "defend_base": "defend", "build_unit": "build", "build_building": "build",
+                "launch_superweapon": "launch"}
+COMPACT_SEP = "; "
+
+
+def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
+    """GBNF rules (root first) of the compact answer: min_actions..4 action lines.
+
+    ``restrict`` narrows the names as in :func:`rules` (same keys, same defaults), so the
+    compact grammar can express exactly what the JSON grammar can, and no more.
+    """
+    full = rules(0, restrict)  # the enums, already narrowed; reused so both grammars agree
+    actions = [a for a in ALL_ACTIONS if _RULE_OF[a] in full]
+    target_alts = []
+    if "direction" in full["target"]:
+        target_alts.append("direction")
+    if "place" in full["target"]:
+        target_alts.append("place")
+    has_count = "count" in full["sel"]
+
+    def names(rule: str) -> str:  # '("\"tank\"" | ...)' -> '("tank" | ...)'
+        return "(" + " | ".join(_lit(json.loads(json.loads(v.strip()))) for v in full[rule].strip("()").split(" | ")) + ")"
+
+    body = {
+        "move": '"move " sel " " target',
+        "attack": '"attack " sel " " target',
+        "stop": '"stop " sel',
+        "harvest": '"harvest " sel',
+        "defend_base": '"defend " sel',
+        "build_unit": '"build " unit " " count',
+        "build_building": '"build " building',
+        "launch_superweapon": '"launch " target',
+    }
+    most = int((restrict or {}).get("max_actions") or MAX_ACTIONS)
+    more = " ".join([f'({_lit(COMPACT_SEP)} action)?'] * (max(1, min(MAX_ACTIONS, most)) - 1))
+    out = {
+        "root": f"action {more}".strip() if min_actions >= 1 else f"(action {more})?",
+        "action": " | ".join(_RULE_OF[a] for a in actions),
+    }
+    for a in actions:
+        out[_RULE_OF[a]] = body[a]
+    out["sel"] = 'seltype ("," count)?' if has_count else "seltype"
+    out["seltype"] = names("seltype")
+    out["target"] = " | ".join(target_alts)
+    out["unit"] = names("unit")
+    out["building"] = names("building")
+    out["direction"] = names("direction")
+    out["place"] = names("place")
+    out["count"] = full["count"]
+    used = {"unit": "buildunit" in out, "building": "buildbuilding" in out,
+            "direction": "direction" in target_alts, "place": "place" in target_alts,
+            "count": "buildunit" in out or has_count}
+    for name, keep in used.items():  # rules nothing refers to are left out
+        if not keep:
+            del out[name]
+    if not any(r in out for r in ("move", "attack", "stop", "harvest", "defend")):
+        del out["sel"], out["seltype"]
+    if not any(r in out for r in ("move", "attack", "launch")):
+        del out["target"]
+    return out
+
+
+@lru_cache(maxsize=2)
+def compact_grammar(min_actions: int = 1) -> str:
+    """The full compact GBNF (every action, selection and target the JSON grammar allows)."""
+    return _text(compact_rules(min_actions))
+
+
+@lru_cache(maxsize=256)
+def compact_grammar_for(text: str) -> str:
+    """The compact grammar narrowed to what ``text`` names (the translator's grammar)."""
+    from .parser import lex
+
+    return _text(compact_rules(1, restriction_from_items(lex(text))))
+
+
+@lru_cache(maxsize=2)
+def compact_regex(min_actions: int = 1) -> re.Pattern[str]:
+    return re.compile(gbnf_to_regex(compact_grammar(min_actions)))
 
 
 _SENTENCE = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from .compact import to_compact
 from .schema import BUILDINGS, DIRECTIONS, PLACES, UNITS
 
 _SHOTS: list[tuple[str, list[dict]]] = [
@@ -66,17 +67,18 @@ def translate_user(text: str) -> str:
 
 
 def _shot(text: str, acts: list[dict]) -> str:
-    return f"Order: {text}\nHints: {hints(text)}\nJSON: {_dump(acts)}"
+    return f"Order: {text}\nHints: {hints(text)}\nActions: {to_compact(acts)}"
 
 
+# The model answers with compact action lines (server.nl.compact), a few tokens each.
 TRANSLATE_SYSTEM = (
-    "Turn a player's order for a strategy game (English, French or Chinese) into a JSON array of actions. "
-    "Hints list the game words found in the order; use them.\n"
-    "Actions: build_unit(unit_type, count), build_building(building_type), move(units, target), "
-    "attack(units, target), stop(units), harvest(units), defend_base(units), launch_superweapon(target).\n"
-    f"unit_type: {', '.join(UNITS)}. building_type: {', '.join(BUILDINGS)}. "
-    'units: {"type": unit_type or "all"}. '
-    f'target: {{"direction": {"/".join(DIRECTIONS)}}} or {{"place": {"/".join(PLACES)}}}.\n'
+    "Turn a player's order for a strategy game (English, French or Chinese) into action lines "
+    'separated by "; ". Hints list the game words found in the order; use them.\n'
+    "Lines: build UNIT COUNT | build BUILDING | move UNITS TARGET | attack UNITS TARGET | stop UNITS | "
+    "harvest UNITS | defend UNITS | launch TARGET.\n"
+    f"UNIT: {', '.join(UNITS)}. BUILDING: {', '.join(BUILDINGS)}. "
+    "UNITS: a UNIT or all, with ,N for only N of them. "
+    f"TARGET: a direction ({', '.join(DIRECTIONS)}) or a place ({', '.join(PLACES)}).\n"
     "Examples:\n"
     + "\n".join(_shot(text, acts) for text, acts in _SHOTS if acts)
 )

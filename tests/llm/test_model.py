@@ -34,7 +34,8 @@ ws     ::= " "?
 async def worker(request: pytest.FixtureRequest) -> AsyncIterator[ModelWorker]:
     request.getfixturevalue("model_path")  # skips when the model is not installed
     before = process_loads()
-    w = ModelWorker(LLMSettings(n_threads=1, n_threads_batch=1, n_ctx=1024, max_queue=16))
+    # batch 1: one request at a time, as before batching (tests/llm/test_batching.py covers batches)
+    w = ModelWorker(LLMSettings(n_threads=1, n_threads_batch=1, n_ctx=1024, max_queue=16, batch_size=1))
     w.start()
     end = time.monotonic() + 30
     while w.state == "loading" and time.monotonic() < end:
@@ -85,11 +86,12 @@ async def test_many_concurrent_requests_of_two_tasks_one_load(worker: ModelWorke
 
 
 async def test_restored_prefix_gives_the_same_answer(worker: ModelWorker) -> None:
-    """Regression guard for the prefix-state cache: a restored KV state must be
-    exactly the evaluated one, so greedy answers are identical."""
-    first = await worker.wait(worker.submit("echo-a", ORDER_SYSTEM, "move 4 tanks north", max_tokens=12), 30)
+    """Regression guard for the prefix cache: a prefix shared from its resident
+    sequence must be exactly the evaluated one, so greedy answers are identical."""
+    system = ORDER_SYSTEM + " Echo."  # a prefix no other test evaluated
+    first = await worker.wait(worker.submit("echo-a", system, "move 4 tanks north", max_tokens=12), 30)
     await worker.wait(worker.submit("echo-b", ANALYSIS_SYSTEM, "hello", max_tokens=3), 30)
-    again = await worker.wait(worker.submit("echo-a", ORDER_SYSTEM, "move 4 tanks north", max_tokens=12), 30)
+    again = await worker.wait(worker.submit("echo-a", system, "move 4 tanks north", max_tokens=12), 30)
     assert first["prefix"] == "evaluated" and again["prefix"] == "cache"  # type: ignore[index]
     assert first["text"] == again["text"] and first["text"]  # type: ignore[index]
 
@@ -115,8 +117,10 @@ async def test_invalid_grammar_fails_that_request_only(worker: ModelWorker) -> N
 async def test_cancel_stops_a_generation_in_progress_fast(worker: ModelWorker) -> None:
     rid = worker.submit("analysis", ANALYSIS_SYSTEM, "Tell me a story about a dragon.", max_tokens=400,
                         priority=10)
-    await wait_status(worker, rid, "processing")
-    await asyncio.sleep(0.3)
+    end = time.monotonic() + 30
+    while worker.get(rid)["tokens"] < 2:  # type: ignore[index]  # generating (tokens are live)
+        assert time.monotonic() < end, worker.get(rid)
+        await asyncio.sleep(0.01)
     t0 = time.monotonic()
     assert worker.cancel(rid)
     snap = await worker.wait(rid, 5)
@@ -143,7 +147,8 @@ async def test_order_preempts_analysis_which_completes_later(worker: ModelWorker
 
 
 async def test_timeout_ends_with_partial_text(worker: ModelWorker) -> None:
-    rid = worker.submit("analysis", ANALYSIS_SYSTEM, "Tell me a story about a castle.", max_tokens=500,
+    # a task of its own: admission control has no service time for it, so it is not refused
+    rid = worker.submit("castle", ANALYSIS_SYSTEM, "Tell me a story about a castle.", max_tokens=500,
                         timeout_s=0.8, priority=10)
     snap = await worker.wait(rid, 10)
     assert snap is not None and snap["status"] == "timeout"
