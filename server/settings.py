@@ -37,6 +37,10 @@ class Settings:
     llm_ctx: int = setting("LLM_CTX", 2048, "Context length in tokens.")
     llm_use_mmap: bool = setting("LLM_USE_MMAP", True, "Map the model file instead of reading it into memory.")
     llm_max_queue: int = setting("LLM_MAX_QUEUE", 64, "Most model requests queued at once; beyond it 429.")
+    llm_batch: int = setting(
+        "LLM_BATCH", 8, "Model requests decoded together, one sequence each, in one llama_decode per step.")
+    llm_remote_parallel: int = setting(
+        "LLM_REMOTE_PARALLEL", 1, "Requests sent at once to the remote model server (its parallel slots).")
     llm_idle_unload_s: float = setting("LLM_IDLE_UNLOAD_S", 0.0, "Free the model after this idle time (0 = never).")
     llm_remote_url: str = setting("LLM_REMOTE_URL", "", "Base URL of the OpenAI-compatible server (remote backend).")
     llm_remote_model: str = setting("LLM_REMOTE_MODEL", "", "Model name sent to the remote server.")

@@ -53,7 +53,8 @@ async def model_context(app: web.Application) -> AsyncIterator[None]:
         model_path=s.model_path, n_threads=s.llm_threads,
         n_threads_batch=s.llm_threads_batch, n_ctx=s.llm_ctx, use_mmap=s.llm_use_mmap,
         max_queue=s.llm_max_queue, remote_url=s.llm_remote_url, remote_model=s.llm_remote_model,
-        idle_unload_s=s.llm_idle_unload_s, default_timeout_s=s.nl_timeout_s))
+        idle_unload_s=s.llm_idle_unload_s, default_timeout_s=s.nl_timeout_s,
+        batch_size=s.llm_batch, remote_parallel=s.llm_remote_parallel))
     worker.start()
     translator = Translator(worker, NLSettings(fast_path=s.nl_fast_path, cache_size=s.nl_cache_size,
                                                timeout_s=s.nl_timeout_s))
