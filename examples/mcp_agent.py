@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -126,7 +127,10 @@ async def main() -> None:
     parser.add_argument("--difficulty", default="easy", choices=("easy", "normal", "hard"))
     parser.add_argument("--max-seconds", type=float, default=3600.0, help="stop after this long (real time)")
     args = parser.parse_args()
-    target: Any = (StdioServerParameters(command=sys.executable, args=["-m", "server.mcp", "--port", "0"])
+    # The SDK passes only a few variables to a stdio server by default; pass the
+    # game's settings (LLM_BACKEND, MODEL_PATH, ...) through as well.
+    target: Any = (StdioServerParameters(command=sys.executable, args=["-m", "server.mcp", "--port", "0"],
+                                         env=dict(os.environ))
                    if args.stdio else args.url)
     async with Client(target) as client:
         await play(client, args.difficulty, args.max_seconds)
