@@ -70,6 +70,7 @@ class GenResult:
     evaluated_tokens: int = 0  # prompt tokens run through the model (upper bound)
     prefix: str = ""  # how the prefix state was obtained: live, cache, evaluated, "" (n/a)
     timings: dict[str, float] = field(default_factory=dict)
+    logprobs: list[float] = field(default_factory=list)  # log-probability of each sampled token (local backend)
 
 
 class Backend(Protocol):
@@ -188,8 +189,14 @@ class RemoteBackend:
 
     def __init__(self, settings: LLMSettings, closing: Callable[[], bool] | None = None) -> None:
         self.settings = settings
-        self.base = settings.remote_url.rstrip("/")
-        self.base = self.base.removesuffix("/v1")
+        # One server, or a pool ("http://a:8080,http://b:8080"): each request goes to the
+        # server with the fewest requests in flight from this process.
+        self.bases = [u.strip().rstrip("/").removesuffix("/v1") for u in settings.remote_url.split(",")
+                      if u.strip()]
+        self.base = self.bases[0] if self.bases else ""
+        self._in_flight = dict.fromkeys(self.bases, 0)
+        self._served = dict.fromkeys(self.bases, 0)
+        self._pick_lock = threading.Lock()
         self._ready = False
         self._closing = closing or (lambda: False)
 
@@ -201,28 +208,44 @@ class RemoteBackend:
         if not self.base:
             raise ModelLoadError("remote backend selected but remote_url is empty")
         deadline = time.monotonic() + max(0.0, self.settings.load_timeout_s)
-        last: Exception | None = None
-        while True:
-            try:
-                with urllib.request.urlopen(self.base + "/v1/models", timeout=5) as resp:
-                    resp.read()
-                self._ready = True
-                return
-            except Exception as exc:  # not up yet
-                last = exc
-            if time.monotonic() >= deadline or self._closing():
-                raise ModelLoadError(f"remote model server {self.base} not reachable: {last}")
-            time.sleep(0.25)
+        for base in self.bases:  # every server of the pool must answer
+            last: Exception | None = None
+            while True:
+                try:
+                    with urllib.request.urlopen(base + "/v1/models", timeout=5) as resp:
+                        resp.read()
+                    break
+                except Exception as exc:  # not up yet
+                    last = exc
+                if time.monotonic() >= deadline or self._closing():
+                    raise ModelLoadError(f"remote model server {base} not reachable: {last}")
+                time.sleep(0.25)
+        self._ready = True
 
     def unload(self) -> None:
         self._ready = False
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.settings.remote_model or None, "remote_url": self.base}
+        with self._pick_lock:
+            return {"model": self.settings.remote_model or None, "remote_url": self.base,
+                    "servers": [{"url": b, "in_flight": self._in_flight[b], "served": self._served[b]}
+                                for b in self.bases]}
 
     def generate(self, params: GenParams, should_stop: ShouldStop) -> GenResult:
+        """Thread-safe: the worker may run several at once (``remote_parallel`` lanes)."""
         if params.prefix_only:  # the server keeps its own prompt cache
             return GenResult("", "stop")
+        with self._pick_lock:
+            base = min(self.bases, key=lambda b: (self._in_flight[b], self._served[b]))
+            self._in_flight[base] += 1
+            self._served[base] += 1
+        try:
+            return self._generate(base, params, should_stop)
+        finally:
+            with self._pick_lock:
+                self._in_flight[base] -= 1
+
+    def _generate(self, base: str, params: GenParams, should_stop: ShouldStop) -> GenResult:
         t0 = time.perf_counter()
         s = self.settings
         payload: dict[str, Any] = {
@@ -238,13 +261,13 @@ class RemoteBackend:
             parts = chatml(params.system, params.user)
             payload["prompt"] = parts.prefix + parts.suffix
             payload["stop"] = ["<|im_end|>"]
-            url = self.base + "/v1/completions"
+            url = base + "/v1/completions"
         else:
             payload["messages"] = [
                 {"role": "system", "content": params.system},
                 {"role": "user", "content": params.user},
             ]
-            url = self.base + "/v1/chat/completions"
+            url = base + "/v1/chat/completions"
         body = json.dumps(payload).encode("utf-8")
         timeout = max(0.5, min(params.deadline - time.monotonic(), 300.0))
         pieces: list[str] = []

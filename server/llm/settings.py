@@ -64,7 +64,8 @@ class LLMSettings:
     n_batch: int = _d(256, "prompt tokens evaluated per llama_decode call")
     use_mmap: bool = _d(True, "map the model file instead of reading it into memory")
     max_queue: int = _d(32, "pending requests accepted before submit() raises QueueFull")
-    remote_url: str = _d("", "base URL of the remote server, e.g. http://127.0.0.1:8080")
+    remote_url: str = _d("", "base URL of the remote server, e.g. http://127.0.0.1:8080; several, "
+                         "comma-separated, make a pool (each request goes to the least busy)")
     remote_model: str = _d("", "model name sent to the remote server (may be empty)")
     remote_api: str = _d("chat", "chat: /v1/chat/completions; completion: /v1/completions with "
                          "the prompt built here from the ChatML template")

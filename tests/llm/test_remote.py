@@ -212,3 +212,59 @@ async def test_remote_against_llama_cpp_server(model_path: str) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _start_llama_server(model_path: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", model_path, "--port", str(port),
+         "--host", "127.0.0.1", "--n_threads", "1", "--n_ctx", "1024",
+         "--interrupt_requests", "False"],  # one slot per server: a second request waits, never cuts in
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ,
+             "PYTHONPATH": os.pathsep.join(filter(None, (EXTRA_DEPS, os.environ.get("PYTHONPATH"))))},
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.model
+@pytest.mark.skipif(
+    bool(_missing_server_deps()),
+    reason="llama_cpp.server needs the llama-cpp-python[server] extra "
+    f"({', '.join(_missing_server_deps())} not installed; or set LLM_SERVER_DEPS to a --target dir)",
+)
+async def test_remote_pool_serves_concurrent_requests_concurrently(model_path: str) -> None:
+    """Two model servers (llama_cpp.server has one slot each: the stand-in for llama-server
+    --parallel 2) and remote_parallel=2: two requests run at the same time, one on each."""
+    servers = [_start_llama_server(model_path) for _ in range(2)]
+    try:
+        url = ",".join(u for _, u in servers)
+        w = ModelWorker(LLMSettings(backend="remote", remote_url=url, remote_parallel=2, load_timeout_s=90))
+        w.start()
+        end = time.monotonic() + 90
+        while w.state == "loading" and time.monotonic() < end:
+            await asyncio.sleep(0.1)
+        assert w.state == "ready", w.status()
+        ids = [w.submit("story", "You write very long stories.", f"A long story about dragon {i}.",
+                        max_tokens=24, timeout_s=120) for i in range(2)]
+        seen_both = False
+        while not all(w.get(i)["status"] == "completed" for i in ids):  # type: ignore[index]
+            seen_both = seen_both or w.status()["processing"] == 2
+            await asyncio.sleep(0.01)
+        snaps = [w.get(i) for i in ids]
+        assert all(s is not None and s["text"] for s in snaps), snaps
+        assert seen_both and w.status()["parallel"] == 2
+        # both were being answered at the same time, each by its own server
+        assert max(s["started"] for s in snaps) < min(s["finished"] for s in snaps)  # type: ignore[index]
+        served = [srv["served"] for srv in w.status()["details"]["servers"]]
+        assert served == [1, 1], served
+        # a third request queues for a free server and is served too
+        third = await w.wait(w.submit("order", "Answer briefly.", "hello", max_tokens=4, timeout_s=120), 120)
+        assert third is not None and third["status"] == "completed"
+        w.close()
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(10)
