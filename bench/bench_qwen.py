@@ -55,11 +55,12 @@ def mid_game_view() -> dict[str, Any]:
 
 
 async def run_config(model: str, threads: int, threads_batch: int, n: int, max_tokens: int, use_mmap: bool,
+                     skip_analyses: bool,
                      view: dict[str, Any]) -> dict[str, Any]:
     from server.llm import LLMSettings, ModelWorker
     from server.nl.analyst import TASK as ANALYSIS_TASK
     from server.nl.analyst import heuristic_analysis, summarize
-    from server.nl.grammar import analysis_grammar, grammar_for
+    from server.nl.grammar import compact_grammar_for
     from server.nl.task_prompts import ANALYSIS_SYSTEM, TRANSLATE_SYSTEM, analysis_user, translate_user
     from server.nl.translator import TASK
 
@@ -96,23 +97,20 @@ async def run_config(model: str, threads: int, threads_batch: int, n: int, max_t
         out = []
         for text in batch:
             out.append(await done(worker.submit(TASK, TRANSLATE_SYSTEM, translate_user(text),
-                                                grammar=grammar_for(text), max_tokens=max_tokens, priority=0,
+                                                grammar=compact_grammar_for(text), max_tokens=max_tokens, priority=0,
                                                 timeout_s=600)))
         return out
 
     warm_orders = await orders(texts[:n])
-    summ = summarize(view)
-    a_user = analysis_user(summ, "en", heuristic_analysis(view, "en"))
+    a_user = analysis_user(summarize(view), "en", heuristic_analysis(view, "en")) if view else ""
     a_prime = await done(worker.prime(ANALYSIS_TASK, ANALYSIS_SYSTEM))
     analyses = []
-    for _ in range(n):
-        analyses.append(await done(worker.submit(ANALYSIS_TASK, ANALYSIS_SYSTEM, a_user, grammar=analysis_grammar("en"),
-                                                 max_tokens=120, priority=10, timeout_s=600)))
+    for _ in range(0 if skip_analyses else n):
+        analyses.append(await done(worker.submit(ANALYSIS_TASK, ANALYSIS_SYSTEM, a_user, max_tokens=120, priority=10, timeout_s=600)))
     switched = []
-    for text in texts[n:2 * n]:  # each order right after an analysis: a task switch every time
+    for text in texts[n:2 * n] if not skip_analyses else []:  # each order right after an analysis: a task switch every time
         switched.append((await orders([text]))[0])
-        await done(worker.submit(ANALYSIS_TASK, ANALYSIS_SYSTEM, a_user, grammar=analysis_grammar("en"),
-                                 max_tokens=8, priority=10, timeout_s=600))
+        await done(worker.submit(ANALYSIS_TASK, ANALYSIS_SYSTEM, a_user, max_tokens=8, priority=10, timeout_s=600))
     rss_end = proc.memory_info().rss
     status = worker.status()
     await worker.aclose()
@@ -149,11 +147,11 @@ async def run_config(model: str, threads: int, threads_batch: int, n: int, max_t
 
 
 async def amain(args: argparse.Namespace) -> dict[str, Any]:
-    view = mid_game_view() if args.n > 0 else {}
+    view = mid_game_view() if args.n > 0 and not args.skip_analyses else {}
     runs = []
     for c in args.threads.split(","):
         t, tb = (int(x) for x in c.split(":"))
-        r = await run_config(args.model, t, tb, args.n, args.max_tokens, bool(args.mmap), view)
+        r = await run_config(args.model, t, tb, args.n, args.max_tokens, bool(args.mmap), args.skip_analyses, view)
         runs.append(r)
         if "orders_prefix_warm" in r:
             print(f"threads {t}:{tb}: orders {r['orders_prefix_warm']['latency_ms']} "
@@ -169,6 +167,7 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=8, help="requests per phase; 0 = load time and memory only")
     ap.add_argument("--max-tokens", type=int, default=120, help="the translator's limit is 120")
     ap.add_argument("--mmap", type=int, default=1)
+    ap.add_argument("--skip-analyses", action="store_true", help="orders only (prefix warm), no analyses")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     random.seed(0)
