@@ -234,6 +234,12 @@ class Room:
         if self.seats[1].kind == "ai" and self.game.tick <= self.join_window_ticks and not self.game.over:
             return 1
         # A reload without its token: give back a human seat nobody holds now.
+    def mark_first_game(self) -> None:
+        """The page says this is the player's first game: the computer's first attack comes later
+        (Level.first_game_extra_s). Only before that attack, and only for the built-in opponent."""
+        if isinstance(self.bot, Opponent):
+            self.bot.set_first_game()
+
         for i, seat in enumerate(self.seats):
             if seat.kind == "human" and seat.clients == 0:
                 return i

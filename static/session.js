@@ -1,6 +1,8 @@
 // Which room and seat this tab asks for: the URL (`?room=&as=`), sessionStorage (room, role,
 // seat token per room) and the WebSocket URL built from them; "New game".
 
+import { isFirstGame } from "./guide.js";
+
 const ROOM_KEY = "rts.room";
 const ROLE_KEY = "rts.as";
 const TOKEN_KEY = "rts.token.";
@@ -29,6 +31,8 @@ export class RoomSession {
       q.set("room", this.room);
       const token = sessionStorage.getItem(TOKEN_KEY + this.room);  // seat token: back into the same side
       if (token && this.wantRole !== "spectator") q.set("token", token);
+    } else if (isFirstGame() && this.wantRole !== "spectator") {
+      q.set("first_game", "1");   // a new room for someone who never played here: easy, and it attacks later
     }
     q.set("lang", lang);
     q.set("as", this.role === "spectator" || this.wantRole === "spectator" ? "spectator" : "player");
@@ -60,7 +64,7 @@ export async function newGame(difficulty) {
   sessionStorage.removeItem(ROOM_KEY);
   sessionStorage.removeItem(ROLE_KEY);
   try {
-    const r = await fetch("/api/rooms", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ difficulty }) });
+    const r = await fetch("/api/rooms", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ difficulty, first_game: isFirstGame() }) });
     if (r.ok) {
       const j = await r.json();
       if (j.room) { location.href = `/?room=${encodeURIComponent(j.room)}`; return; }

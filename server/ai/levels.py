@@ -36,6 +36,7 @@ class Level:
     strength_ratio: float = 0.0      # launch only when stronger than this x the enemy army seen lately
     local_retreat_ratio: float = 0.0  # a wave facing this x its worth nearby falls back (0 = never)
     regroup: bool = False            # a strung-out wave waits for its last units on the march
+    first_game_extra_s: float = 0.0  # a player's first game: the first wave waits this much longer
     extra: dict = field(default_factory=dict)
 
 
@@ -51,6 +52,7 @@ LEVELS: dict[str, Level] = {
         unit_mix={"infantry": 0.4, "tank": 0.6},
         queue_depth=1,
         first_wave_s=480.0,
+        first_game_extra_s=180.0,
         wave_size=5,
         wave_growth=2,
         wave_interval_s=240.0,
@@ -77,6 +79,7 @@ LEVELS: dict[str, Level] = {
         unit_mix={"infantry": 0.3, "tank": 0.5, "artillery": 0.2},
         queue_depth=2,
         first_wave_s=300.0,
+        first_game_extra_s=90.0,
         wave_size=8,
         wave_growth=3,
         wave_interval_s=180.0,

@@ -103,6 +103,8 @@ async def create_room(request: web.Request) -> web.Response:
 
 async def rules(request: web.Request) -> web.Response:
     """The balance table, the same as `welcome`'s `rules` (PROTOCOL.md "Rules on the wire")."""
+    if body.get("first_game") is True:  # the page's first game: the computer attacks later
+        room.mark_first_game()
     return json_response(rules_table())
 
 

@@ -73,7 +73,11 @@ async def _serve(request: web.Request, address: str) -> web.StreamResponse:
     want = "spectator" if request.query.get("as") == "spectator" else "player"
     lang = pick_language(request.query.get("lang"), request.headers.get("Accept-Language"))
     try:
-        room = rooms.get(room_id) if room_id else await rooms.create()
+        first_game = not room_id and request.query.get("first_game") == "1"
+        # a first game (the page remembers none) is against the easy computer, which waits longer
+        room = rooms.get(room_id) if room_id else await rooms.create(difficulty="easy" if first_game else "normal")
+        if first_game and room is not None:
+            room.mark_first_game()
     except RoomFull as exc:
         await ws.send_frame(protocol.error_message(str(exc)), WSMsgType.TEXT)
         await ws.close(code=1013, message=b"server full")
