@@ -92,6 +92,7 @@ class Sequence:
     feed: list[int] = field(default_factory=list)  # generated/forced tokens waiting to be evaluated
     out: list[int] = field(default_factory=list)
     forced: int = 0  # tokens appended without sampling
+    logprobs: list[float] = field(default_factory=list)  # of each sampled token, before the grammar mask
     how: str = ""  # prefix: cache (shared from a resident prefix), evaluated (computed for this request)
     t0: float = field(default_factory=time.perf_counter)
     t_prefix: float | None = None
@@ -513,7 +514,8 @@ class LocalBackend:
         if not s.params.prefix_only:
             timings["first_token_ms"] = ((s.t_first or t_end) - s.t0) * 1e3
         prompt_tokens = len(s.prompt) + (len(s.prefix.tokens) if s.prefix is not None else 0)
-        return GenResult(text, stop, len(s.out), prompt_tokens, s.evaluated, s.how, timings)
+        return GenResult(text, stop, len(s.out), prompt_tokens, s.evaluated, s.how, timings,
+                         logprobs=[round(x, 4) for x in s.logprobs])
 
     # -- one step ----------------------------------------------------------------
     def step(self) -> list[Sequence]:
@@ -628,6 +630,10 @@ class LocalBackend:
         logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
         tg = time.perf_counter()
         tok = self._pick(s, logits)
+        # how likely the model found the token it wrote, grammar aside (evidence for the translator's
+        # confidence: a token the grammar forced on an unwilling model scores low)
+        top = float(logits.max())
+        s.logprobs.append(float(logits[tok]) - top - float(np.log(np.exp(logits - top).sum())))
         self.stats["sampled_tokens"] += 1
         toks, ends = [tok], False
         if s.grammar is not None and self._probe is not None and self.grammar_mode == "lazy" \

@@ -80,6 +80,7 @@ class LLMRequest:
     prefix: str = ""
     stop: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    logprobs: list[float] = field(default_factory=list)
     stop_reason: str = ""  # why the worker interrupted it: cancelled, timeout, preempted
     joined: float = 0.0  # time.monotonic() when its current run began (a preempted request runs again)
 
@@ -112,6 +113,7 @@ class LLMRequest:
             "replace_key": self.replace_key,
             "prefix_only": self.prefix_only,
             "timings": dict(self.timings),
+            "logprobs": list(self.logprobs),
         }
 
 
@@ -842,6 +844,7 @@ class ModelWorker:
                 req.prefix = result.prefix
                 req.stop = result.stop
                 req.timings = {k: round(v, 1) for k, v in result.timings.items()}
+                req.logprobs = list(result.logprobs)
             if error is not None:
                 if time.monotonic() >= req.deadline:
                     self._finish_locked(req, TIMEOUT, error=f"timed out after {req.timeout_s:g} s ({error})")

@@ -171,9 +171,14 @@ def facts_of(view: Any) -> Facts:
     threats: Counter[str] = Counter()
     if centres:
         r2 = THREAT_RADIUS * THREAT_RADIUS
+        x0 = min(c[0] for c in centres) - THREAT_RADIUS  # a box around the base first: most units are far
+        x1 = max(c[0] for c in centres) + THREAT_RADIUS
+        y0 = min(c[1] for c in centres) - THREAT_RADIUS
+        y1 = max(c[1] for c in centres) + THREAT_RADIUS
         for u in en_units:
             ux, uy = _num(u.get("x")), _num(u.get("y"))
-            if any((ux - bx) ** 2 + (uy - by) ** 2 <= r2 for bx, by in centres):
+            if x0 <= ux <= x1 and y0 <= uy <= y1 and \
+                    any((ux - bx) ** 2 + (uy - by) ** 2 <= r2 for bx, by in centres):
                 threats[str(u.get("type"))] += 1
     enemy_dir = None
     if en_b and base is not None:

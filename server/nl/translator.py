@@ -34,6 +34,7 @@ from ..protocol import TextRejected, check_text
 from . import parser
 from .boundary import ModelClient, NLSettings
 from .compact import parse_compact
+from .confidence import judge
 from .grammar import action_grammar, compact_grammar_for
 from .lang import detect_language, normalize_lang
 from .messages import message
@@ -67,12 +68,19 @@ class NLRequest:
     on_done: OnDone | None = None
     waiters: list[asyncio.Future] = field(default_factory=list)
     model_text: str | None = None
+    parser_actions: list[dict] | None = None   # the deterministic parser's full reading, if it had one
+    clarify: dict[str, Any] | None = None      # the question asked instead of acting (PROTOCOL.md)
+    confidence: dict[str, Any] | None = None   # how sure the model's reading was (confidence.py)
 
     def answer(self) -> dict[str, Any]:
         out: dict[str, Any] = {"request_id": self.id, "status": self.status, "source": self.source,
                                "language": self.language, "actions": [dict(a) for a in self.actions]}
         if self.message:
             out["message"] = self.message
+        if self.clarify is not None:
+            out["clarify"] = self.clarify
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
         end = self.finished if self.finished is not None else time.monotonic()
         out["latency_ms"] = round((end - self.created) * 1000.0, 2)
         return out
@@ -244,6 +252,7 @@ class Translator:
             self.counts["rules"] += 1
             return self._complete_now(req, "rules", parsed.actions, None)
 
+        req.parser_actions = parsed.actions if parsed.kind == "actions" else None
         req.cache_key = (parser.normalize(stripped), language)
         hit = self.cache.get(req.cache_key)
         if hit is not None:
@@ -364,6 +373,14 @@ class Translator:
             actions = parse_model_output(req.model_text)
             if self.grounding:
                 actions = _grounded(actions, req.text)
+            # below the confidence threshold nothing executes: the player is asked (confidence.py)
+            verdict = judge(req.text, lang, actions, parser_actions=req.parser_actions,
+                            token_logprobs=snap.get("logprobs"))
+            req.confidence = verdict.confidence() if actions else None
+            if verdict.clarify is not None:
+                req.clarify = verdict.clarify
+                self._finish(req, "completed", "llm", [], None)
+                return
             msg_key = None if actions else "not_understood"
             if req.cache_key is not None:
                 self.cache.put(req.cache_key, (actions, msg_key))

@@ -1,6 +1,8 @@
 """Confidence of model translations (server/nl/confidence.py) and the question asked below it."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from server.nl import confidence as C
@@ -130,3 +132,41 @@ def test_readings_of_every_action_kind():
     fr = describe(acts, "fr")
     assert fr.startswith("Produire 3 fantassins, puis construire une caserne") and "en (22, 8)" in fr
     assert describe(acts, "zh-TW").startswith("生產 3 個步兵，然後建造兵營")
+
+
+# ------------------------------------------------------------------ in the translator (real worker, scripted model)
+async def _translate(replies, text, lang=None):
+    from server.nl import Translator
+
+    from .conftest import ScriptedBackend, ready_worker
+
+    w = await ready_worker(ScriptedBackend(replies))
+    try:
+        t = Translator(w, fast_path=False, warm_up=False)
+        ans = t.submit(text, lang)
+        return await t.wait(ans["request_id"], 5)
+    finally:
+        w.close()
+
+
+async def test_a_confident_model_answer_executes():
+    ans = await _translate({"14, 33": json.dumps(MOVE_TANKS_XY)}, "send the tanks to 14, 33")
+    assert ans["actions"] == MOVE_TANKS_XY and "clarify" not in ans
+    assert ans["confidence"]["score"] >= ans["confidence"]["threshold"]
+
+
+@pytest.mark.parametrize("text,lang,word", [
+    ("send the tanks to 14, 33", "en", "Did you mean"),
+    ("envoie les chars en 14, 33", "fr", "Vouliez-vous dire"),
+    ("坦克去 14, 33", "zh-TW", "你是指"),
+])
+async def test_a_guess_asks_instead_of_acting(text, lang, word):
+    ans = await _translate({"14, 33": json.dumps(TANKS_TO_ENEMY)}, text)
+    assert ans["status"] == "completed" and ans["actions"] == []          # nothing executes
+    assert ans["language"] == lang
+    q = ans["clarify"]
+    assert word in q["question"]
+    assert [o["actions"] for o in q["options"]][:2] == [TANKS_TO_ENEMY, MOVE_TANKS_XY]
+    assert q["options"][-1].get("none") and q["options"][-1]["actions"] == []
+    assert ans["confidence"]["score"] < ans["confidence"]["threshold"]
+    assert "enemy_base" in ans["confidence"]["unsaid"]
