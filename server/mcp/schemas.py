@@ -123,7 +123,8 @@ def http_schemas() -> dict[str, JsonSchema]:
             "seat": {"type": "boolean", "description": "true: also seat the caller as player 0 and return its token"}}},
         "CreateRoomAnswer": {"type": "object", "required": ["room"], "properties": {
             "room": {"type": "string"}, "difficulty": {"enum": list(DIFFICULTIES)},
-            "player": {"const": 0}, "token": {"type": "string"}}},
+            "player": {"const": 0}, "token": {"type": "string"},
+            "node_url": {"type": "string", "description": "cluster mode: the node that runs the room"}}},
         "ActionsBody": {"type": "object", "additionalProperties": False, "required": ["player", "token", "actions"],
                         "properties": {"player": {"enum": [0, 1]}, "token": _token_fields()["token"],
                                        "actions": _actions()}},
@@ -152,6 +153,8 @@ def tool_inputs() -> dict[str, JsonSchema]:
             "opponent": {"enum": ["computer", "agent"], "default": "computer",
                          "description": "computer: you are player 0 against the built-in AI; agent: you are "
                                         "player 1, the opponent of a person who joins with the returned link"},
+            "seat": {"enum": [0, 1], "description": "the player you take: 0 against the computer (default), "
+                                                    "1 as an agent opponent (the default with opponent agent)"},
             "seed": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1,
                      "description": "map seed, for a reproducible map"}}},
         "get_state": _seat_input({"events": {"type": "integer", "minimum": 0, "maximum": 50, "default": 10,

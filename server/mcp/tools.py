@@ -191,8 +191,12 @@ def build_server(seats: SeatService, *, create_rate: float = 0.2, create_burst: 
                 wait_s = bucket.retry_after()
                 raise SeatError(429, f"too many new games from this connection; retry in {wait_s:.0f} s",
                                 "rate_limited", retry_after=wait_s)
-            return await seats.create(args.get("difficulty", "easy"), args.get("seed"),
-                                      args.get("opponent", "computer"))
+            opponent = args.get("opponent", "computer")
+            expected = 1 if opponent == "agent" else 0
+            if args.get("seat", expected) != expected:
+                raise SeatError(400, f"with opponent {opponent!r} your seat is player {expected} (the computer "
+                                     "always plays player 1; an agent opponent takes player 1)", "invalid_arguments")
+            return await seats.create(args.get("difficulty", "easy"), args.get("seed"), opponent)
         seat = seats.authorise(args["room"], args["token"])
         if name == "get_state":
             return seats.state(seat, args.get("events", 10))

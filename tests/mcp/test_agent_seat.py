@@ -15,7 +15,9 @@ async def test_agent_plays_player_1_against_a_person_and_the_computer_takes_over
         start_server: Any, aiohttp_client: Any, ws_connect: Any) -> None:
     server = await start_server(agent_grace_s=1.5)
     async with mcp_client(server) as client:
-        seat_info = await call(client, "create_game", {"difficulty": "easy", "opponent": "agent"})
+        wrong = await call_error(client, "create_game", {"opponent": "agent", "seat": 0})
+        assert wrong["code"] == "invalid_arguments" and "player 1" in wrong["error"]
+        seat_info = await call(client, "create_game", {"difficulty": "easy", "opponent": "agent", "seat": 1})
         assert seat_info["player"] == 1 and seat_info["play_url"].startswith(f"/?room={seat_info['room']}")
         seat = {"room": seat_info["room"], "token": seat_info["token"]}
         room = server.app[keys.ROOMS].get(seat_info["room"])
