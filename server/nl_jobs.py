@@ -42,6 +42,7 @@ class NLJob:
     player: int | None
     lang: str | None
     owner: Any = None  # the WebSocket client that asked, for per-client limits
+    text: str = ""  # the words, for the game log (the replay's timeline shows what they became)
     translated: bool = False  # the translation is done (execution may still be waiting for the tick)
     created: float = field(default_factory=time.monotonic)
     final: dict[str, Any] | None = None
@@ -73,7 +74,7 @@ class NLJobs:
                 asyncio.get_running_loop().create_task(self._finish(job, answer))
 
         answer = self.translator.submit(text, lang=lang, on_done=on_done)
-        job = NLJob(answer["request_id"], room, player, lang)
+        job = NLJob(answer["request_id"], room, player, lang, text=text)
         if listener is not None:
             job.listeners.append(listener)
         holder["job"] = job
@@ -102,6 +103,9 @@ class NLJobs:
                 else:
                     final["executed"] = False
                     final["results"] = []
+                job.room.record_words(job.player, {"text": job.text, "actions": actions,
+                                                   "results": final["results"], "source": final.get("source"),
+                                                   "message": final.get("message")})
             else:
                 final.setdefault("executed", False)
         except Exception:  # the answer must still reach the player

@@ -56,6 +56,18 @@ class Bot(Protocol):
         ...
 
 
+class Recorder(Protocol):
+    """The room -> game log boundary (server.storage.recorder.GameRecorder). Called between ticks, never
+    blocks; `ticked` after each step (accepted orders are in `game.order_log`); `closed(shutdown=True)`:
+    the server stops and the game goes on at the next start."""
+
+    def started(self, game: Game, difficulty: str, seats: list[dict[str, Any]], *, restored: bool = False) -> None: ...
+    def ticked(self, game: Game) -> None: ...
+    def seats_changed(self, tick: int, seats: list[dict[str, Any]]) -> None: ...
+    def note(self, tick: int, player: int | None, kind: str, body: dict[str, Any]) -> None: ...
+    def closed(self, game: Game, *, shutdown: bool) -> None: ...
+
+
 class RoomAPI(Protocol):
     """The web <-> room boundary: everything outside rooms.py may use of a room."""
 
@@ -109,16 +121,24 @@ class Room:
         join_window_s: float = 120.0,
         control_limit: int = 256,
         metrics: Any = None,
+        game: Game | None = None,
+        seats: list[Seat] | None = None,
+        restored: bool = False,
     ) -> None:
+        """`game`, `seats`, `restored`: a room rebuilt from its game log (server.storage.restore)."""
         if difficulty not in DIFFICULTIES:
             raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}")
         self.id = room_id
         self.seed = seed
         self.difficulty = difficulty
-        self.game = Game(seed=seed, width=width, height=height)
+        self.game = game if game is not None else Game(seed=seed, width=width, height=height)
         self.map_info = self.game.map_info()
-        self.bot: Bot | None = Opponent(player=1, difficulty=difficulty, seed=seed, map_info=self.map_info)
-        self.seats = [Seat("open"), Seat("ai")]
+        self.seats = seats if seats is not None else [Seat("open"), Seat("ai")]
+        ai = next((i for i, s in enumerate(self.seats) if s.kind == "ai"), None)
+        self.bot: Bot | None = None if ai is None else Opponent(player=ai, difficulty=difficulty, seed=seed,
+                                                                map_info=self.map_info)
+        self.restored = restored
+        self.recorder: Recorder | None = None
         self.clients: set[Connection] = set()
         self.orders: deque[Order] = deque()
         self.max_spectators = max_spectators
@@ -194,6 +214,7 @@ class Room:
             self.bot = None
             self.broadcast({"type": "event", "kind": "player_joined", "player": player, "tick": self.game.tick})
         seat.kind, seat.token = "agent", secrets.token_urlsafe(16)
+        self._seats_changed()
         return seat.token
 
     def hand_to_computer(self, player: int) -> None:
@@ -204,6 +225,7 @@ class Room:
             return
         seat.kind, seat.token = "ai", ""
         self.bot = Opponent(player=player, difficulty=self.difficulty, seed=self.seed, map_info=self.map_info)
+        self._seats_changed()
         self.event_listeners = [(p, cb) for p, cb in self.event_listeners if p != player]
         self.broadcast({"type": "event", "kind": "player_left", "player": player, "tick": self.game.tick})
 
@@ -215,6 +237,24 @@ class Room:
         """A remote seat is in use: an empty room counts as idle from now."""
         if not self.clients:
             self.empty_since = time.monotonic()
+
+    # --- the game log (server.storage) ----------------------------------------
+    def record_with(self, recorder: Recorder) -> None:
+        """Log this room's game from now on (a new game from tick 0, a restored one where it resumes)."""
+        self.recorder = recorder
+        recorder.started(self.game, self.difficulty, self._seat_records(), restored=self.restored)
+
+    def record_words(self, player: int, body: dict[str, Any]) -> None:
+        """Words a player typed and what they became (`text`, `actions`, `results`): the replay's timeline."""
+        if self.recorder is not None:
+            self.recorder.note(self.game.tick, player, "nl", body)
+
+    def _seat_records(self) -> list[dict[str, Any]]:
+        return [{"kind": s.kind, "token": s.token} if s.token else {"kind": s.kind} for s in self.seats]
+
+    def _seats_changed(self) -> None:
+        if self.recorder is not None:
+            self.recorder.seats_changed(self.game.tick, self._seat_records())
 
     # --- seats and clients ---------------------------------------------------
 
@@ -262,6 +302,7 @@ class Room:
                     self.broadcast({"type": "event", "kind": "player_joined", "player": player,
                                     "tick": self.game.tick})
                 seat.kind, seat.token = "human", secrets.token_urlsafe(16)
+                self._seats_changed()
             seat.clients += 1
             seat_token = seat.token
         client = Connection(transport, player, lang=lang, control_limit=self.control_limit)
@@ -291,7 +332,9 @@ class Room:
                 "role": "spectator" if client.player is None else "player",
                 "token": token, "map": self.map_info, "lang": client.lang,
                 "difficulty": self.difficulty, "tick_rate": TICK_RATE, "rules": rules_table(),
-                "tick": self.game.tick, "players": self.players_info()}
+                "tick": self.game.tick, "players": self.players_info(),
+                **({"restored": True} if self.restored else {}),
+                **({"replay": f"/replays/{self.id}"} if self.recorder is not None else {})}
 
     def broadcast(self, message: dict[str, Any], player: int | None | str = "all") -> None:
         """Send a message to every client ("all") or to the clients seated as `player`."""
@@ -374,6 +417,11 @@ class Room:
         if self.bot is not None and not game.over:
             self._run_bot()
         game.step()
+        if self.recorder is not None:
+            try:
+                self.recorder.ticked(game)
+            except Exception:  # logging must never stop the game
+                log.exception("room %s: recording tick %d failed", self.id, game.tick)
         for ev in game.drain_events():
             target = ev.get("player")
             for who, listener in self.event_listeners:
@@ -449,7 +497,8 @@ class Room:
                 "states_skipped": sum(c.skipped_states for c in self.clients),
                 "game_over": self.game.over, "winner": self.game.winner}
 
-    async def close(self, code: int = 1001, reason: str = "room closed") -> None:
+    async def close(self, code: int = 1001, reason: str = "room closed", *, shutdown: bool = False) -> None:
+        """`shutdown`: the server is stopping; a recorded game stays live and is restored at the next start."""
         self.closed = True
         if self.task is not None and self.task is not asyncio.current_task():
             self.task.cancel()
@@ -462,6 +511,11 @@ class Room:
         for s in senders:
             s.cancel()
         await asyncio.gather(*senders, return_exceptions=True)
+        if self.recorder is not None:
+            try:
+                self.recorder.closed(self.game, shutdown=shutdown)
+            except Exception:
+                log.exception("room %s: closing its game log failed", self.id)
 
 
 class RoomManager:
@@ -480,6 +534,7 @@ class RoomManager:
         self.control_limit = control_limit
         self.metrics = metrics
         self.on_room_created: list[Callable[[Room], None]] = []
+        self.stopping = False  # close_all() began: rooms close because the process stops, not the games
 
     def get(self, room_id: str) -> Room | None:
         return self.rooms.get(room_id)
@@ -497,6 +552,21 @@ class RoomManager:
         room.start()
         log.info("room %s created (difficulty %s, seed %d)", room_id, difficulty, room.seed)
         return room
+
+    def room_options(self) -> dict[str, Any]:
+        """The per-room limits every room of this manager gets (a restored room too)."""
+        return {"max_spectators": self.max_spectators, "join_window_s": self.join_window_s,
+                "control_limit": self.control_limit, "metrics": self.metrics}
+
+    def adopt(self, room: Room) -> None:
+        """Take in a room made elsewhere (rebuilt from its game log: server.storage.restore) and start it."""
+        if room.id in self.rooms:
+            raise ValueError(f"room {room.id} already exists")
+        self.rooms[room.id] = room
+        for hook in self.on_room_created:
+            hook(room)
+        room.start()
+        log.info("room %s adopted at tick %d", room.id, room.tick)
 
     async def _reclaim_one(self) -> bool:
         """Free the room that has been empty the longest, if any."""
@@ -519,10 +589,11 @@ class RoomManager:
     async def close(self, room_id: str, code: int = 1001, reason: str = "room closed") -> None:
         room = self.rooms.pop(room_id, None)
         if room is not None:
-            await room.close(code, reason)
+            await room.close(code, reason, shutdown=self.stopping)
             log.info("room %s closed (%s)", room_id, reason)
 
     async def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        self.stopping = True
         await asyncio.gather(*(self.close(rid, code, reason) for rid in list(self.rooms)))
 
     def client_count(self) -> int:

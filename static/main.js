@@ -134,6 +134,7 @@ class GamePage {
     this.snapshotAsked = false;
     if (m.lang && normalizeLang(m.lang) !== getLang()) this.intents.setLanguage(getLang());
     this.topBar.onWelcome();
+    if (m.restored) feed(t("game_restored"), "good");
     this.sidebar.onWelcome();
     this.gameOver.onWelcome(newRoom);
     this.selectionInfo.update();

@@ -43,6 +43,8 @@ export class ServerState {
     this.seatPlayers = (m.players || []).map((p) => ({ ...p }));
     this.rules = m.rules;
     this.tickRate = m.tick_rate;
+    this.replayUrl = m.replay || null;   // where this game's replay is (games are recorded)
+    this.restored = !!m.restored;        // the server restarted and rebuilt this game from its log
     this.reset();
     if (newRoom) this.setMap(m.map);
     return newRoom;

@@ -20,15 +20,23 @@ from .schema import BUILDINGS, DIRECTIONS, PLACES, UNITS
 _SEL = re.compile(r"^([a-z_]+)(?:,(\d{1,2}))?$")
 
 
-def _target(word: str) -> dict[str, str] | None:
+_XY = re.compile(r"^(\d{1,3}),(\d{1,3})$")
+
+
+def _target(word: str) -> dict[str, Any] | None:
     if word in DIRECTIONS:
         return {"direction": word}
     if word in PLACES:
         return {"place": word}
+    m = _XY.match(word)  # map coordinates "14,33"
+    if m:
+        return {"x": int(m.group(1)), "y": int(m.group(2))}
     return None
 
 
 def _selection(word: str) -> dict[str, Any] | None:
+    if word == "selection":  # "these units": the player's selection
+        return {"selection": True}
     m = _SEL.match(word)
     if not m or (m.group(1) not in UNITS and m.group(1) != "all"):
         return None
@@ -89,9 +97,13 @@ def action_line(action: dict[str, Any]) -> str:
     parts = [verb]
     if "units" in action:
         sel = action["units"]
-        parts.append(sel["type"] + (f",{sel['count']}" if "count" in sel else ""))
+        if sel.get("selection"):
+            parts.append("selection")
+        else:
+            parts.append(sel["type"] + (f",{sel['count']}" if "count" in sel else ""))
     if "target" in action:
-        parts.append(next(iter(action["target"].values())))
+        tgt = action["target"]
+        parts.append(f"{tgt['x']},{tgt['y']}" if "x" in tgt else next(iter(tgt.values())))
     return " ".join(parts)
 
 

@@ -73,11 +73,16 @@ def rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
     places = tuple(p for p in PLACES if p in set(r.get("places") or ()))
     if not dirs and not places:
         dirs, places = DIRECTIONS, PLACES
+    coords = [(int(x), int(y)) for x, y in (r.get("coords") or ())]
+    if coords and not r.get("directions") and not r.get("places"):
+        dirs, places = (), ()  # map coordinates named: the target is them
     target_alts = []
     if dirs:
         target_alts.append(f"{_key('direction')} direction")
     if places:
         target_alts.append(f"{_key('place')} place")
+    if coords:
+        target_alts.append("xy")
     counts = sorted({max(1, min(20, int(c))) for c in (r.get("counts") or ())})
     if counts:
         count_rule = " | ".join(_lit(str(c)) for c in counts)
@@ -87,7 +92,8 @@ def rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
         count_rule = '[1-9] | "1" [0-9] | "20"'
     sel_count = f' (ws "," ws {_key("count")} count)?' if counts or not r else ""
 
-    more = " ".join(['("," ws action ws)?'] * (MAX_ACTIONS - 1))
+    need = max(1, min(MAX_ACTIONS, min_actions))  # a two-part order must get both parts
+    more = " ".join(['"," ws action ws'] * (need - 1) + ['("," ws action ws)?'] * (MAX_ACTIONS - need))
     body = f"action ws {more}"
     out = {
         "root": f'"[" ws {body} "]"' if min_actions >= 1 else f'"[" ws ({body})? "]"',
@@ -100,7 +106,8 @@ def rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
         "buildunit": _obj("build_unit", f"{_key('unit_type')} unit", f"{_key('count')} count"),
         "buildbuilding": _obj("build_building", f"{_key('building_type')} building"),
         "launch": _obj("launch_superweapon", f"{_key('target')} target"),
-        "sel": f'"{{" ws {_key("type")} seltype{sel_count} ws "}}"',
+        "sel": (f'"{{" ws {_key("type")} seltype{sel_count} ws "}}"'
+                + (f' | "{{" ws {_key("selection")} "true" ws "}}"' if r.get("selection") else "")),
         "seltype": _enum(seltypes),
         "target": f'"{{" ws ({" | ".join(target_alts)}) ws "}}"',
         "unit": _enum(units),
@@ -110,6 +117,8 @@ def rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
         "count": count_rule,
         "ws": '" "?',
     }
+    if coords:  # "send the tanks to 14, 33": exactly the numbers the text gives
+        out["xy"] = " | ".join(f'{_key("x")} {_lit(str(x))} ws "," ws {_key("y")} {_lit(str(y))}' for x, y in coords)
     used = {_RULE_OF[a] for a in actions}
     for name in set(_RULE_OF.values()) - used:  # unreachable action rules are left out
         del out[name]
@@ -154,8 +163,13 @@ def restriction_from_items(items: list[tuple]) -> dict:
             actions.update(_VERB_ACTIONS[v])
     if "SW" in kinds:
         actions.add("launch_superweapon")
+    has_target = bool(kinds.get("D") or kinds.get("P") or kinds.get("XY"))
     if not actions:  # no verb: what the nouns allow
-        if units or "ALL" in kinds:
+        if (units or "ALL" in kinds or "SEL" in kinds) and has_target:
+            actions.update(("move", "attack"))  # units and a place: "les chars au nord" goes there
+            if "ore" in kinds.get("P", set()):
+                actions.add("harvest")
+        elif units or "ALL" in kinds or "SEL" in kinds:
             actions.update(("move", "attack", "stop", "harvest", "defend_base"))
             if kinds.get("N") and units:
                 actions.add("build_unit")
@@ -185,7 +199,23 @@ def restriction_from_items(items: list[tuple]) -> dict:
     most = max(1 + seps, n_verbs, len(buildings), len(units) if "build" in verbs else 1)
     return {"actions": actions, "units": units, "buildings": buildings, "directions": kinds.get("D", set()),
             "places": places, "counts": {n for n in kinds.get("N", set()) if isinstance(n, int)},
-            "all": "ALL" in kinds, "max_actions": min(MAX_ACTIONS, most)}
+            "all": "ALL" in kinds, "max_actions": min(MAX_ACTIONS, most),
+            "coords": [v for k, v in items if k == "XY"], "selection": "SEL" in kinds,
+            "min_actions": min_actions_of(items)}
+
+
+def min_actions_of(items: list[tuple]) -> int:
+    """The actions a text surely holds: its clauses (between separators) that have a verb, a
+    building or the superweapon of their own ("tanks go east and helicopters go west": 2;
+    "tanks, go north": 1). The grammar makes the model write at least that many."""
+    n, cur = 0, False
+    for kind, _ in list(items) + [("SEP", "")]:
+        if kind == "SEP":
+            n += cur
+            cur = False
+        elif kind in ("V", "B", "SW"):
+            cur = True
+    return max(1, min(MAX_ACTIONS, n))
 
 
 @lru_cache(maxsize=256)
@@ -220,6 +250,9 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
         target_alts.append("direction")
     if "place" in full["target"]:
         target_alts.append("place")
+    coords = [(int(x), int(y)) for x, y in ((restrict or {}).get("coords") or ())]
+    if "xy" in full:
+        target_alts.append("xy")
     has_count = "count" in full["sel"]
 
     def names(rule: str) -> str:  # '("\"tank\"" | ...)' -> '("tank" | ...)'
@@ -236,7 +269,9 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
         "launch_superweapon": '"launch " target',
     }
     most = int((restrict or {}).get("max_actions") or MAX_ACTIONS)
-    more = " ".join([f'({_lit(COMPACT_SEP)} action)?'] * (max(1, min(MAX_ACTIONS, most)) - 1))
+    most = max(1, min(MAX_ACTIONS, most))
+    need = min(most, int((restrict or {}).get("min_actions") or 1)) if min_actions >= 1 else 1
+    more = " ".join([f'{_lit(COMPACT_SEP)} action'] * (need - 1) + [f'({_lit(COMPACT_SEP)} action)?'] * (most - need))
     out = {
         "root": f"action {more}".strip() if min_actions >= 1 else f"(action {more})?",
         "action": " | ".join(_RULE_OF[a] for a in actions),
@@ -244,6 +279,10 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
     for a in actions:
         out[_RULE_OF[a]] = body[a]
     out["sel"] = 'seltype ("," count)?' if has_count else "seltype"
+    if (restrict or {}).get("selection"):  # "these units": the player's selection
+        out["sel"] += ' | "selection"'
+    if coords:  # map coordinates: "x,y", exactly the numbers the text gives
+        out["xy"] = " | ".join(_lit(f"{x},{y}") for x, y in coords)
     out["seltype"] = names("seltype")
     out["target"] = " | ".join(target_alts)
     out["unit"] = names("unit")

@@ -199,7 +199,11 @@ def _lex_zh(text: str, out: list[Item]) -> None:
 
 
 # "move to 20,30", "vers (12; 7)", "去 30,40": a map position after a preposition
-_COORDS = re.compile(r"(?:\b(?:to|at|toward|towards|vers|a|à|sur|en|position)\s*|去|到|往|向|至)"
+# ... also after a word for coordinates ("to coordinates 40 20", « aux coordonnées 50, 30 », 「去座標 40, 12」)
+_COORD_WORD = r"(?:(?:the\s+|les\s+)?(?:coordinates|coordinate|coords|coordonnées|coordonnees|coordonnée|coordonnee|" \
+              r"position|座標|坐標|位置)\s*)"
+_COORDS = re.compile(r"(?:(?:\b(?:to|at|toward|towards|vers|a|à|aux?|sur|en|position)\s*|去|到|往|向|至)"
+                     rf"{_COORD_WORD}?|\b{_COORD_WORD}|座標\s*|坐標\s*)"
                      r"\s*[(\[]?\s*(?:x\s*[=:]?\s*)?(\d{1,3})\s*[,;/ ]\s*(?:y\s*[=:]?\s*)?(\d{1,3})\s*[)\]]?")
 _XY_TOKEN = "qqxyqq"
 

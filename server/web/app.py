@@ -27,6 +27,7 @@ from .lifecycle import (
 )
 from .openapi import setup_openapi
 from .routes import setup_routes
+from .replays import setup_replays
 from .seats_api import setup_seats
 
 log = logging.getLogger("web")
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(advisor_context)
     app.cleanup_ctx.append(gc_context)
     setup_seats(app)  # its context needs the rooms and the model's
+    setup_replays(app)  # game log, restore on start, replays (server.web.replays); after the rooms' context
     app.on_shutdown.append(close_sockets)
     app.on_response_prepare.append(static_revalidate)
     return app

@@ -132,6 +132,21 @@ def operations() -> list[Operation]:
                   responses={200: ("HTML page", "text/html"), 404: ("no such replay", None)}),
         Operation("GET", "/api/replays/{id}", "Download a replay file (JSON lines, versioned).", "replays",
                   responses={200: ("JSON lines", "application/x-ndjson"), 404: ERR}),
+        Operation("GET", "/api/replays", "Recorded games, newest first (docs/WIRE.md, Restarts and replays).",
+                  "replays", responses={200: ("games", JSON)}),
+        Operation("POST", "/api/replays", "Open a replay file again (the body is the file, plain or gzipped, "
+                  "at most 8 MB); answers its new id and page.", "replays",
+                  responses={201: ("opened", JSON), 400: ERR, 413: ERR, 503: ERR}),
+        Operation("GET", "/api/replays/{id}/info", "A replay's summary, map, rules, keyframes and timeline of "
+                  "orders and words.", "replays", responses={200: ("info", JSON), 404: ERR, 409: ERR, 503: ERR}),
+        Operation("GET", "/api/replays/{id}/frames", "Frames of a replay: a full `state`, then `delta`s, "
+                  "`stride` ticks apart, from either player's view or the whole map.", "replays",
+                  query=(("from", {"type": "integer", "minimum": 0}, False, "first tick (default 0)"),
+                         ("stride", {"type": "integer", "minimum": 1, "maximum": 64}, False, "ticks between frames"),
+                         ("count", {"type": "integer", "minimum": 1, "maximum": 80}, False, "frames (default 40)"),
+                         ("view", {"enum": ["0", "1", "all"]}, False, "a player's fogged view or the whole map"),
+                         ("viewer", {"type": "string", "maxLength": 32}, False, "the page's cursor id")),
+                  responses={200: ("frames", JSON), 400: ERR, 404: ERR, 409: ERR, 503: ERR}),
         Operation("GET", "/api/openapi.json", "This description.", "docs",
                   responses={200: ("OpenAPI 3.1", JSON)}),
         Operation("GET", "/api/docs", "This description as a page.", "docs",

@@ -52,6 +52,8 @@ export default {
   easy: "Easy", normal: "Normal", hard: "Hard",
   difficulty: "Difficulty",
   review_map: "Review the map",
+  watch_replay: "Watch the replay",
+  game_restored: "The server restarted: your game was restored where it was.",
   orders_in_words: "Orders in words",
   nl_placeholder: "Type an order, e.g. “build a tank”…",
   send: "Send",

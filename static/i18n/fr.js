@@ -52,6 +52,8 @@ export default {
   easy: "Facile", normal: "Normal", hard: "Difficile",
   difficulty: "Difficulté",
   review_map: "Revoir la carte",
+  watch_replay: "Voir la rediffusion",
+  game_restored: "Le serveur a redémarré : votre partie a été restaurée là où elle en était.",
   orders_in_words: "Ordres en toutes lettres",
   nl_placeholder: "Tapez un ordre, p. ex. « construis un tank »…",
   send: "Envoyer",

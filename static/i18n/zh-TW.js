@@ -52,6 +52,8 @@ export default {
   easy: "簡單", normal: "普通", hard: "困難",
   difficulty: "難度",
   review_map: "檢視地圖",
+  watch_replay: "觀看重播",
+  game_restored: "伺服器已重新啟動：您的對局已從中斷處還原。",
   orders_in_words: "文字指令",
   nl_placeholder: "輸入指令，例如「建造一輛坦克」…",
   send: "送出",

@@ -61,6 +61,7 @@ export class GameOverPanel {
     const tbl = el("table");
     for (const [k, v] of rows) tbl.append(el("tr", {}, el("td", { text: k }), el("td", { text: String(v) })));
     box.append(tbl);
+    if (s.replayUrl) box.append(el("p", {}, el("a", { id: "overlay-replay", href: s.replayUrl, text: t("watch_replay") })));
     if (!this.dismissed) $("overlay").classList.remove("hidden");
   }
 

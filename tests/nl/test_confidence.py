@@ -170,3 +170,48 @@ async def test_a_guess_asks_instead_of_acting(text, lang, word):
     assert q["options"][-1].get("none") and q["options"][-1]["actions"] == []
     assert ans["confidence"]["score"] < ans["confidence"]["threshold"]
     assert "enemy_base" in ans["confidence"]["unsaid"]
+
+
+# ------------------------------------------------------------------ what the model may write (compact grammar)
+def _compact_rx(items):
+    import re
+
+    from server.nl.grammar import _text, compact_rules, gbnf_to_regex, restriction_from_items
+
+    return re.compile(gbnf_to_regex(_text(compact_rules(1, restriction_from_items(items)))))
+
+
+def test_the_grammar_offers_the_coordinates_the_text_gives():
+    rx = _compact_rx([("V", "move"), ("U", "tank"), ("XY", (14, 33))])
+    assert rx.fullmatch("move tank 14,33")
+    assert not rx.fullmatch("move tank enemy_base") and not rx.fullmatch("move tank 14,34")
+    from server.nl.compact import parse_compact, to_compact
+
+    assert parse_compact("move tank 14,33") == MOVE_TANKS_XY and to_compact(MOVE_TANKS_XY) == "move tank 14,33"
+
+
+def test_the_grammar_makes_a_two_part_order_write_both_parts():
+    items = [("U", "tank"), ("V", "move"), ("D", "east"), ("SEP", "and"), ("U", "helicopter"), ("V", "move"),
+             ("D", "west")]
+    rx = _compact_rx(items)
+    assert rx.fullmatch("move tank east; move helicopter west")
+    assert not rx.fullmatch("move tank east")
+    # "tanks, go north": one order, however many commas
+    assert _compact_rx([("U", "tank"), ("SEP", "and"), ("V", "move"), ("D", "north")]).fullmatch("move tank north")
+
+
+def test_units_and_a_place_without_a_verb_go_there():
+    """« les chars au nord »: a unit and a direction, no verb -> move or attack, never defend_base."""
+    rx = _compact_rx([("U", "tank"), ("D", "north")])
+    assert rx.fullmatch("move tank north") and rx.fullmatch("attack tank north")
+    assert not rx.fullmatch("defend tank") and not rx.fullmatch("stop tank")
+
+
+def test_the_grammar_offers_the_selection_when_the_text_names_it():
+    rx = _compact_rx([("SEL", ""), ("V", "attack"), ("P", "enemy_base")])
+    assert rx.fullmatch("attack selection enemy_base")
+    from server.nl.compact import parse_compact
+
+    assert parse_compact("attack selection enemy_base") == [
+        {"action": "attack", "units": {"selection": True}, "target": {"place": "enemy_base"}}]
+    assert not _compact_rx([("V", "attack"), ("P", "enemy_base")]).fullmatch("attack selection enemy_base")
