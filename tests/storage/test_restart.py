@@ -107,7 +107,7 @@ async def test_sigkill_mid_game_then_restart_gives_the_same_game_back(tmp_path: 
             player = Player(WSProbe(ws))
             welcome = await player.probe.wait_for("welcome")
             assert welcome["room"] == room and welcome["player"] == 0 and welcome["token"] == token
-            assert welcome.get("restored") is True
+            assert welcome.get("restored") is True and welcome["replay"] == f"/replays/{room}"
             after = await player.pump(lambda s: s["tick"] >= before["tick"], timeout=30)
             # same game: every building and unit of the player is still there (nothing fights this early)
             assert own(before, "buildings") <= own(after, "buildings")
@@ -117,6 +117,8 @@ async def test_sigkill_mid_game_then_restart_gives_the_same_game_back(tmp_path: 
             info = replay_info(url2, room)
             restored_at = [e["tick"] for e in info["timeline"] if e["kind"] == "restored"]
             assert len(restored_at) == 1 and abs(restored_at[0] - before["tick"]) <= 20
+            # play on past the next stored hash, so the check below covers the game after the restart
+            await player.pump(lambda s: s["tick"] >= restored_at[0] + 110, timeout=30)
             await ws.close()
         out = stop(proc, signal.SIGTERM)
         assert "Traceback" not in out
@@ -149,7 +151,8 @@ async def test_sigterm_loses_nothing_and_the_game_resumes_at_the_same_tick(tmp_p
             welcome = await player.probe.wait_for("welcome")
             room, token = welcome["room"], welcome["token"]
             await player.probe.send({"type": "command", "ref": 1,
-                                     "action": {"action": "build_unit", "unit_type": "infantry", "count": 1}})
+                                     "action": {"action": "build_building", "building_type": "power_plant"}})
+            assert (await player.probe.wait_for("command_result"))["ok"]
             before = await player.pump(lambda s: s["tick"] >= 60, timeout=30)
             out = stop(proc, signal.SIGTERM)
             assert "Traceback" not in out
@@ -158,7 +161,7 @@ async def test_sigterm_loses_nothing_and_the_game_resumes_at_the_same_tick(tmp_p
             g = gamelog.game(room)
             assert g is not None and g.status == "live" and g.last_tick >= before["tick"]
             orders = gamelog.records(room, kinds=("order",))
-            assert any(r.player == 0 and r.body.get("unit_type") == "infantry" for r in orders)
+            assert any(r.player == 0 and r.body.get("building_type") == "power_plant" for r in orders)
         finally:
             gamelog.close()
         proc, url = start_server(**env)
