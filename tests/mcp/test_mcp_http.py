@@ -209,3 +209,23 @@ async def test_bad_input_is_a_clear_error_and_changes_nothing(start_server: Any,
         # Nothing reached either game: no order was applied in either room.
         assert [player0_orders(r) for r in rooms] == logs
         await bystander.ws.close()
+
+
+async def test_raw_garbage_at_the_mcp_endpoint_is_refused_and_the_server_goes_on(start_server: Any) -> None:
+    import aiohttp
+
+    server = await start_server()
+    url = server.make_url("/mcp")
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    async with aiohttp.ClientSession() as http:
+        for body in (b"{not json", b"[]", b'{"jsonrpc":"2.0","id":1,"method":"tools/call"}', b"\xff\xfe"):
+            async with http.post(url, data=body, headers=headers) as r:
+                assert 400 <= r.status < 500, (body, r.status)
+        async with http.post(url, data=b'{"x":"' + b"a" * 100_000 + b'"}', headers=headers) as r:
+            assert r.status == 413
+            assert b"too large" in await r.read()
+        async with http.post(url, data=b"{}", headers={**headers, "Mcp-Session-Id": "no-such-session"}) as r:
+            assert r.status == 404
+    # The server still serves MCP.
+    async with mcp_client(server) as client:
+        assert (await call(client, "get_rules"))["tick_rate"] == 20
