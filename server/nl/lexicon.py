@@ -13,7 +13,16 @@ Each entry maps a phrase to an item:
   ("N", n)          a number
   ("NEG", "")       a negation (the clause is not an order)
   ("GIVE", "")      give/want/need: an order to produce when it names units
-  ("SEP", "")       a clause separator (and, then, puis, 然後 ...)
+  ("SEP", "and")    a clause separator: "and" joins (and, et, 和 ...), "then" sequences
+                    (then, puis, 然後, 再 ...: the next clause waits for this one)
+  ("REF", "")       "them", « eux », 「他們」: the units an earlier clause produced or commanded
+                    (French « les » is told from the article by the parser)
+  ("SEL", "")       "these units", « ces unités », 「這些部隊」: the player's current selection
+  ("WHEN", "")      a condition starts (when, once, quand, dès que, 當, 一旦, 等)
+  ("WHEN_END", "")  a Chinese condition ends (時, 時候): 「有五輛坦克時進攻」
+  ("HAVE", "")      have / aura / 有, inside a condition
+  ("READY", "")     ready / built / prête / 建好, inside a condition ("when the barracks is ready")
+  ("CR", "")        credits / argent / 資金, inside a condition ("when we have 2000 credits")
   ("NOP", "")       a known filler word that must never be typo-corrected
 
 Latin keys are lower case without accents (the text is normalised the same way).
@@ -184,8 +193,9 @@ for _n, _w in _NUMS.items():
     _add(LATIN, _w, ("N", _n))
 
 _add(LATIN, "don t|dont|do not|never|not|no|ne|n|pas|jamais|ne pas|cancel that", ("NEG", ""))
-_add(LATIN, "and|then|and then|also|after that|afterwards|next|finally|plus|et|puis|ensuite|apres|apres ca|"
-     "et puis|enfin|aussi|while|meanwhile|, |;|.|!|?|&", ("SEP", ""))
+_add(LATIN, "and|also|plus|et|aussi|while|meanwhile|, |;|.|!|?|&", ("SEP", "and"))
+_add(LATIN, "then|and then|after that|afterwards|next|finally|puis|ensuite|apres|apres ca|et puis|enfin|"
+     "et ensuite|and after that|once done|when done|une fois fait", ("SEP", "then"))
 # Known words that must never be "corrected" into game words (tanks/thanks, charge/change ...).
 _add(LATIN, "a|an|the|to|at|of|on|in|into|with|for|from|toward|towards|please|now|immediately|quickly|"
      "asap|right now|right away|all right|alright|go go|le|la|les|l|des|du|de|d|au|aux|vers|sur|avec|pour|"
@@ -201,8 +211,37 @@ _add(LATIN, "a|an|the|to|at|of|on|in|into|with|for|from|toward|towards|please|no
      "how is it going", ("NOP", ""))
 # restore game meanings that the filler list above may have overwritten
 LATIN["position"] = ("V", "move")
-LATIN["plus"] = ("SEP", "")
+LATIN["plus"] = ("SEP", "and")
 LATIN["maison"] = ("P", "home")
+
+# ---------------------------------------------------------------- plans: references, selections, conditions
+# (after the filler list: "them", "these", "when" were fillers before plans gave them a meaning)
+_add(LATIN, "them|eux|those ones|these ones|the new ones|the new units|les nouveaux|les nouvelles", ("REF", ""))
+_add(LATIN, "these units|those units|these|those|the selected units|selected units|my selected units|selection|"
+     "the selection|my selection|selected|ces|ces unites|cette unite|ces troupes|la selection|ma selection|"
+     "unites selectionnees|selectionnees|selectionnes", ("SEL", ""))
+_add(LATIN, "when|once|as soon as|whenever|quand|lorsque|lorsqu|des que|des qu|une fois que|sitot que|"
+     "aussitot que", ("WHEN", ""))
+_add(LATIN, "have|has|got|reach|reaches|reached|aura|aurons|aurez|auront|avons|avez|ai|aurai|disposera|"
+     "disposerons", ("HAVE", ""))
+_add(LATIN, "ready|built|done|finished|complete|completed|prete|pret|prets|pretes|construite|"
+     "terminee|termine|finie|fini|achevee|acheve|sera prete|sera construite|sera terminee|est prete|"
+     "est construite|est terminee|seront prets", ("READY", ""))
+_add(LATIN, "credits|credit|money|cash|dollars|argent|credit", ("CR", ""))
+_add(LATIN, "center|centre|middle|center of the map|centre of the map|middle of the map|map center|"
+     "milieu|milieu de la carte|centre de la carte|au centre|au milieu", ("P", "center"))
+_CORNERS = {
+    "top_left": "top left corner|upper left corner|northwest corner|north west corner|"
+                "coin en haut a gauche|coin superieur gauche|coin haut gauche|coin nord ouest",
+    "top_right": "top right corner|upper right corner|northeast corner|north east corner|"
+                 "coin en haut a droite|coin superieur droit|coin haut droit|coin nord est",
+    "bottom_left": "bottom left corner|lower left corner|southwest corner|south west corner|"
+                   "coin en bas a gauche|coin inferieur gauche|coin bas gauche|coin sud ouest",
+    "bottom_right": "bottom right corner|lower right corner|southeast corner|south east corner|"
+                    "coin en bas a droite|coin inferieur droit|coin bas droit|coin sud est",
+}
+for _c, _w in _CORNERS.items():
+    _add(LATIN, _w, ("P", _c))
 
 # ---------------------------------------------------------------- Chinese (Traditional; Simplified is mapped)
 _add(ZH, "建造|建設|建立|建|造|蓋|興建|生產|製造|訓練|招募|徵召|培養|產生|修建|做|組建|出產|補充|打造|量產", ("V", "build"))
@@ -250,12 +289,31 @@ _add(ZH, "最近敵人|最近敵軍|最近敵方單位|最近敵方|最近敵|�
 _add(ZH, "全軍|所有單位|全部|所有部隊|全體|大家|所有人|所有|全部單位|部隊|軍隊|單位|全員|每個單位|全部隊伍|"
      "我方單位|我方部隊|我軍|全隊|各單位", ("ALL", ""))
 _add(ZH, "不要|別|不准|不許|勿|禁止|不用|不必", ("NEG", ""))
-_add(ZH, "，|,|。|；|;|、|然後|再|並且|並|接著|之後|隨後|和|與|跟|及|同時|！|!|後|以後|還有|另外|順便|也", ("SEP", ""))
+_add(ZH, "，|,|。|；|;|、|並且|並|和|與|跟|及|同時|！|!|還有|另外|順便|也", ("SEP", "and"))
+_add(ZH, "然後|再|接著|之後|隨後|後|以後|然後再|之後再|接著再", ("SEP", "then"))
+
+_add(ZH, "他們|它們|牠們|她們|這批新兵|新部隊", ("REF", ""))
+_add(ZH, "這些部隊|這些單位|這些|那些部隊|那些單位|選中部隊|選中單位|選中|選取部隊|選取單位|所選部隊|所選單位|"
+     "被選部隊|選擇部隊|選擇單位", ("SEL", ""))
+_add(ZH, "當|一旦|等到|等", ("WHEN", ""))
+_add(ZH, "時|時候|之時|的時候", ("WHEN_END", ""))
+_add(ZH, "有|擁有|達到|湊齊|攢夠|累積到|夠", ("HAVE", ""))
+_add(ZH, "建好|蓋好|造好|建成|蓋完|造完|建完|完成|好了|就緒", ("READY", ""))
+_add(ZH, "錢|資金|金錢|元|塊錢|信用點", ("CR", ""))
+_add(ZH, "中央|中心|地圖中央|地圖中心|中間|正中央|地圖中間", ("P", "center"))
+_add(ZH, "左上角|西北角", ("P", "top_left"))
+_add(ZH, "右上角|東北角", ("P", "top_right"))
+_add(ZH, "左下角|西南角", ("P", "bottom_left"))
+_add(ZH, "右下角|東南角", ("P", "bottom_right"))
 
 # A phrase that starts with a filler word would swallow the start of a longer phrase
 # ("the enemy" + "enemy headquarters", "la base" + "base ennemie"): fillers are skipped anyway.
 for _k in [k for k in LATIN if " " in k and LATIN.get(k.split()[0], ("",))[0] == "NOP"]:
     del LATIN[_k]
+
+# condition openers that start with a filler word ("des", "une") survive the clean-up above
+for _k in ("des que", "des qu", "une fois que", "au moment ou"):
+    LATIN[_k] = ("WHEN", "")
 
 ZH_MAXLEN = max(len(k) for k in ZH)
 LATIN_MAXLEN = max(len(k.split()) for k in LATIN)

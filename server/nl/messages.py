@@ -48,6 +48,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Le modèle de langue n'a pas pu traduire cet ordre ; reformulez-le.",
         "zh-TW": "語言模型無法翻譯這個命令；請換個說法。",
     },
+    "no_reference": {
+        "en": "Who are \"them\"? Name the units (\"send the tanks north\"), or select them and say \"these units\".",
+        "fr": "Qui sont « les » ? Nommez les unités (« envoie les chars au nord ») ou sélectionnez-les et dites "
+              "« ces unités ».",
+        "zh-TW": "「他們」是指誰？請說出單位（「坦克向北移動」），或先選取部隊再說「這些部隊」。",
+    },
+    "too_many_steps": {
+        "en": "That is too many steps for one order (at most 10); split it into several orders.",
+        "fr": "Trop d'étapes pour un seul ordre (10 au plus) ; découpez-le en plusieurs ordres.",
+        "zh-TW": "一個命令的步驟太多（最多 10 步）；請分成幾個命令。",
+    },
+    "no_selection": {
+        "en": "No units are selected: select some first, or name them (\"the tanks\").",
+        "fr": "Aucune unité n'est sélectionnée : sélectionnez-en d'abord, ou nommez-les (« les chars »).",
+        "zh-TW": "沒有選取任何部隊：請先選取，或直接說出單位（「坦克」）。",
+    },
+    "nothing_to_confirm": {
+        "en": "There is no question waiting for an answer.",
+        "fr": "Aucune question n'attend de réponse.",
+        "zh-TW": "目前沒有待回答的問題。",
+    },
+    "none_chosen": {
+        "en": "Understood: nothing done. Try other words.",
+        "fr": "Compris : rien n'a été fait. Essayez d'autres mots.",
+        "zh-TW": "了解：不執行任何動作。請換個說法。",
+    },
     "cancelled": {
         "en": "The request was cancelled.",
         "fr": "La demande a été annulée.",

@@ -12,6 +12,13 @@ correction for Latin words of 5+ letters), split into clauses at separators
 ("and", "then", "puis", "然後", "，"...), each clause is turned into actions from its
 verb, units, buildings, numbers and target; clauses without a verb borrow one from
 their neighbours ("build a power plant and a barracks").
+
+Plans (sequences.py): separators say whether a clause runs with the previous one ("and") or
+after it ("then", « puis », 「然後」「再」); a condition ("when we have 6 tanks",
+« quand on aura 5 chars », 「有五輛坦克時」) becomes one ``("COND", CONDITION)`` item of the
+clause it governs; "them" / « les » / 「他們」 refer to the units of an earlier clause and
+"these units" / « ces unités » / 「這些部隊」 to the player's selection. ``RuleResult.plan``
+is set when the sentence makes more than one step or a conditional one.
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from dataclasses import dataclass, field
 from . import lexicon as L
 from .lang import detect_language
 from .schema import MAX_ACTIONS, MAX_COUNT, clean_actions
+from .sequences import MAX_PLAN_ACTIONS, THEM, Group, build, condition_of
 
 
 @dataclass
@@ -30,6 +38,7 @@ class RuleResult:
     actions: list[dict] = field(default_factory=list)
     message_key: str | None = None
     language: str = "en"
+    plan: dict | None = None       # {"text","steps"} when the order is a plan (sequences.py)
 
 
 # ------------------------------------------------------------------ normalisation
@@ -77,7 +86,7 @@ for _k in L.LATIN:
     _KNOWN_WORDS.update(_k.split())
 _FUZZ_INDEX: dict[str, list[str]] = {}
 for _k, _item in L.LATIN.items():
-    if " " in _k or len(_k) < 5 or _item[0] in ("NOP", "SEP", "NEG"):
+    if " " in _k or len(_k) < 5 or _item[0] in ("NOP", "SEP", "NEG", "REF", "SEL", "WHEN", "HAVE", "READY", "CR"):
         continue
     for _d in {_k} | _deletes(_k):
         _FUZZ_INDEX.setdefault(_d, []).append(_k)
@@ -278,7 +287,7 @@ _ZH_FORBIDDEN = [
     (re.compile(r"賣掉|出售|賣|修理|維修|升級|研究|投降|認輸|暫停遊戲|存檔|讀檔|退出遊戲|離開遊戲|聊天|取消"),
      "unsupported"),
 ]
-_ZH_MONEY = re.compile(r"錢|金錢|資金|金幣|信用點|點數|積分|鈔票|黃金|經費|金子|美金|現金|財富|credits?", re.IGNORECASE)
+_ZH_MONEY = re.compile(r"錢|金錢|資金|金幣|\d+\s*元|信用點|點數|積分|鈔票|黃金|經費|金子|美金|現金|財富|credits?", re.IGNORECASE)
 _ZH_MONEY_ASK = re.compile(r"給|加|要|增加|無限|更多|來|送|多|\d|[一二兩三四五六七八九十百千萬億]")
 
 _EN_QUESTION = re.compile(r"^(what|whats|how|why|where|when|who|whom|whose|which|is|are|am|do|does|did|"
@@ -289,19 +298,27 @@ _ZH_QUESTION = re.compile(r"嗎|呢|什麼|為什麼|怎麼|多少|如何|哪|�
 _ZH_POLITE = re.compile(r"^(請|麻煩|幫我|幫忙|可以|能不能|能否|可不可以|能|你能|你可以|給我)")
 
 
+# "when we have 2000 credits, build a war factory" waits for money, it does not ask for any
+_COND_MONEY = re.compile(r"\b(when|once|as soon as|quand|lorsque|lorsqu|des que|des qu|une fois que)\b[^,;.!]*"
+                         r"\b(have|has|reach|reaches|got|aura|aurons|avons|ai|aurez|aurai)\b[^,;.!]*"
+                         r"\b(credits?|money|cash|argent|dollars?)\b")
+_ZH_COND_MONEY = re.compile(r"(當|等|一旦)?(有|擁有|達到|累積到|湊齊)[^，,。；;！!]*(錢|資金|元|金錢|信用點)[^，,。；;！!]*(時|後|以後)")
+
+
 def _refusal(norm: str, ascii_text: str, has_zh: bool) -> str | None:
     for rx, key in _EN_FORBIDDEN + _FR_FORBIDDEN:
         if rx.search(ascii_text):
             return key
-    if _EN_MONEY.search(ascii_text) and _EN_MONEY_ASK.search(ascii_text):
+    waits_for_money = bool(_COND_MONEY.search(ascii_text)) or (has_zh and bool(_ZH_COND_MONEY.search(norm)))
+    if _EN_MONEY.search(ascii_text) and _EN_MONEY_ASK.search(ascii_text) and not waits_for_money:
         return "forbidden"
-    if _FR_MONEY.search(ascii_text) and _FR_MONEY_ASK.search(ascii_text):
+    if _FR_MONEY.search(ascii_text) and _FR_MONEY_ASK.search(ascii_text) and not waits_for_money:
         return "forbidden"
     if has_zh:
         for rx, key in _ZH_FORBIDDEN:
             if rx.search(norm):
                 return key
-        if _ZH_MONEY.search(norm) and _ZH_MONEY_ASK.search(norm):
+        if _ZH_MONEY.search(norm) and _ZH_MONEY_ASK.search(norm) and not waits_for_money:
             return "forbidden"
     return None
 
@@ -333,22 +350,111 @@ class Clause:
     give: bool = False
     vocab: int = 0
     verb: str | None = None
+    sep: str = ""                  # how it joins the clause before: "", "and" or "then"
+    ref: bool = False              # "them": the units of an earlier clause
+    selref: bool = False           # "these units": the player's selection
+    cond: dict | None = None       # CONDITION it waits for
 
     def selection_only(self) -> bool:
         return (not self.verbs and not self.give and not self.sw and not self.buildings
-                and self.target is None and (bool(self.units) or self.all_sel)
+                and self.target is None and (bool(self.units) or self.all_sel or self.selref or self.ref)
                 and all(c is None for _, c in self.units))
 
 
-def _split(items: list[Item]) -> list[list[Item]]:
-    parts: list[list[Item]] = [[]]
+def _split(items: list[Item]) -> list[tuple[list[Item], str]]:
+    """Clauses and the separator before each ("then" wins over "and": "and then", ", puis")."""
+    parts: list[tuple[list[Item], str]] = [([], "")]
     for it in items:
         if it[0] == "SEP":
-            if parts[-1]:
-                parts.append([])
+            if parts[-1][0]:
+                parts.append(([], it[1] or "and"))
+            elif it[1] == "then":
+                parts[-1] = (parts[-1][0], "then")
         else:
-            parts[-1].append(it)
-    return [p for p in parts if p]
+            parts[-1][0].append(it)
+    return [p for p in parts if p[0]]
+
+
+# ------------------------------------------------------------------ plans: pronouns and conditions
+_ORDER_KINDS = ("V", "U", "B", "D", "P", "PA", "XY", "SW", "ALL", "SEL", "REF", "GIVE")
+_COND_KINDS = ("HAVE", "N", "U", "B", "READY", "CR", "ALL", "?", "WHEN")
+
+
+def _pronouns(items: list[Item]) -> list[Item]:
+    """French « les » next to a verb and not before a noun is "them" (« envoie-les au nord »)."""
+    out = list(items)
+    for i, it in enumerate(out):
+        if it != ("?", "les"):
+            continue
+        nxt = out[i + 1] if i + 1 < len(out) else None   # an article is right before its noun
+        prev = out[i - 1] if i else None
+        if (nxt is not None and nxt[0] == "V") or (
+                prev is not None and prev[0] == "V" and (nxt is None or nxt[0] not in ("U", "B", "ALL", "SEL", "PA", "P"))):
+            out[i] = ("REF", "")
+    return out
+
+
+def _read_condition(span: list[Item]) -> dict | None:
+    units = [v for k, v in span if k == "U"]
+    nums = [v for k, v in span if k == "N"]
+    builds = [v for k, v in span if k == "B"]
+    ready = any(k == "READY" for k, _ in span)
+    if any(k == "CR" for k, _ in span):
+        return condition_of(None, nums[-1] if nums else None, None, True)
+    if builds and (ready or not units):
+        return condition_of(None, None, builds[0], False)
+    if units:
+        return condition_of(units[0], nums[0] if nums else 1, None, False)
+    if any(k == "ALL" for k, _ in span) and nums:
+        return condition_of("all", nums[0], None, False)
+    return None
+
+
+def _condition_span(items: list[Item]) -> tuple[int, int] | None:
+    """[start, end) of the first condition: from a WHEN over condition words (and a 時 that closes
+    it), or back from a 時 / a "ready" followed by 後 ("兵營建好後") over condition words."""
+    n = len(items)
+    for i, (k, v) in enumerate(items):
+        if k == "WHEN":
+            j = i + 1
+            while j < n and items[j][0] in _COND_KINDS and items[j][0] != "WHEN":
+                j += 1
+            if j < n and items[j][0] == "WHEN_END":
+                j += 1
+            return i, j
+        closes = k == "WHEN_END" or (k == "SEP" and v == "then" and i and items[i - 1][0] == "READY")
+        if closes:
+            s = i
+            while s > 0 and items[s - 1][0] in _COND_KINDS:
+                s -= 1
+            return s, i + 1
+    return None
+
+
+def _conditions(items: list[Item]) -> list[Item]:
+    """Each condition span becomes one ("COND", CONDITION) item in the clause it governs: the
+    clause before it when the span ends an order ("attack when we have 6 tanks"), else the next."""
+    out = list(items)
+    for _ in range(8):  # a sentence with more conditions than that is not read as one
+        span = _condition_span(out)
+        if span is None:
+            break
+        i, j = span
+        cond = _read_condition([it for it in out[i:j] if it[0] not in ("WHEN", "WHEN_END", "SEP")])
+        if cond is None:  # "attack at once": no condition after all
+            out = out[:i] + [it for it in out[i:j] if it[0] not in ("WHEN", "WHEN_END", "SEP")] + out[j:]
+            continue
+        before = i - 1
+        while before >= 0 and out[before][0] not in ("SEP",) and out[before][0] not in _ORDER_KINDS:
+            before -= 1
+        rest = out[j:]
+        if before >= 0 and out[before][0] in _ORDER_KINDS:
+            out = out[:i] + [("COND", cond)] + rest
+        else:
+            if rest and rest[0][0] == "SEP":
+                rest = rest[1:]
+            out = out[:i] + [("COND", cond)] + rest
+    return out
 
 
 def _build_clause(items: list[Item]) -> Clause:
@@ -407,6 +513,12 @@ def _build_clause(items: list[Item]) -> Clause:
             c.neg = True
         elif kind == "GIVE":
             c.give = True
+        elif kind == "REF":
+            c.ref = True
+        elif kind == "SEL":
+            c.selref = True
+        elif kind == "COND":
+            c.cond = val
     c.verb = _resolve_verb(c.verbs)
     return c
 
@@ -423,6 +535,10 @@ def _resolve_verb(verbs: list[str]) -> str | None:
 
 
 def _sels(c: Clause, default: str = "all") -> list[dict]:
+    if c.selref:
+        return [{"selection": True}]
+    if c.ref:
+        return [{"step": THEM}]
     if not c.units:
         return [{"type": default}]
     out = []
@@ -481,7 +597,7 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
             tgt = {"place": "home"}
         return [{"action": "move", "units": s, "target": tgt} for s in _sels(c)]
     if verb is None:
-        if (c.units or c.all_sel) and tgt is not None:
+        if (c.units or c.all_sel or c.selref or c.ref) and tgt is not None:
             return _compose(c, "move")
         if c.buildings and not c.units:
             return _compose(c, "build")
@@ -493,17 +609,23 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
 _UNIT_VERBS = ("move", "attack", "stop", "harvest", "defend", "retreat")
 
 
-def _interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool]:
-    """(actions, vocab count, any clause failed, all meaningful clauses negated)."""
-    clauses = [_build_clause(p) for p in _split(items)]
+def _interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool, list[Group]]:
+    """(actions, vocab count, any clause failed, all meaningful clauses negated, clause groups)."""
+    clauses = []
+    for part, sep in _split(items):
+        c = _build_clause(part)
+        c.sep = sep
+        clauses.append(c)
     clauses = [c for c in clauses if c.vocab > 0]
     vocab = sum(c.vocab for c in clauses)
     # a clause that only names units lends them to the next clause's verb ("toutes les unités, stop")
     merged: list[Clause] = []
     for i, c in enumerate(clauses):
         nxt = clauses[i + 1] if i + 1 < len(clauses) else None
-        if c.selection_only() and nxt is not None and nxt.verb and not nxt.units and not nxt.all_sel:
-            nxt.units, nxt.all_sel = c.units, c.all_sel
+        if (c.selection_only() and nxt is not None and (nxt.verb or nxt.target is not None)
+                and not nxt.units and not nxt.all_sel):
+            nxt.units, nxt.all_sel, nxt.sep = c.units, c.all_sel, c.sep
+            nxt.selref, nxt.ref, nxt.cond = nxt.selref or c.selref, nxt.ref or c.ref, nxt.cond or c.cond
             continue
         merged.append(c)
     clauses = merged
@@ -513,12 +635,25 @@ def _interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool]:
         if c.target is None and c.verb in ("move",) and nxt.target is not None and nxt.verb in (None, c.verb):
             c.target = nxt.target
     # "tanks go east then attack": a unit order without a selection keeps the previous one's units
+    # (after "then" they are a reference: the units the earlier order moved, not a new selection)
     for i in range(1, len(clauses)):
         c, before = clauses[i], clauses[i - 1]
-        if (c.verb in _UNIT_VERBS and not c.units and not c.all_sel and not c.buildings
-                and before.verb in _UNIT_VERBS and (before.units or before.all_sel)):
-            c.units, c.all_sel = [list(u) for u in before.units], before.all_sel
+        if (c.verb in _UNIT_VERBS and not c.units and not c.all_sel and not c.buildings and not c.ref
+                and not c.selref and before.verb in _UNIT_VERBS
+                and (before.units or before.all_sel or before.ref or before.selref)):
+            if c.sep == "then" and not before.selref:
+                c.ref = True
+            else:
+                c.units, c.all_sel = [list(u) for u in before.units], before.all_sel
+                c.ref, c.selref = before.ref, before.selref
+    # "when we have 6 tanks, attack": the units the condition counts are the ones that go
+    for c in clauses:
+        have = (c.cond or {}).get("have")
+        if (have and have["unit_type"] != "all" and c.verb in _UNIT_VERBS and not c.units and not c.all_sel
+                and not c.ref and not c.selref):
+            c.units = [[have["unit_type"], None]]
     actions: list[dict] = []
+    groups: list[Group] = []
     failed = False
     negs = 0
     prev: Clause | None = None
@@ -540,11 +675,14 @@ def _interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool]:
             continue
         if c.verb:
             prev = c
+        mine = []
         for a in acts:  # repeated builds are wanted ("2 power plants"), repeated unit orders are not
             if a["action"].startswith("build_") or a not in actions:
                 actions.append(a)
+                mine.append(a)
+        groups.append(Group(mine, c.sep, c.cond, c.ref))
     all_neg = bool(clauses) and negs == len(clauses)
-    return actions[:MAX_ACTIONS * 2], vocab, failed, all_neg
+    return actions[:MAX_PLAN_ACTIONS], vocab, failed, all_neg, groups
 
 
 def parse(text: str, lang: str | None = None) -> RuleResult:
@@ -557,14 +695,23 @@ def parse(text: str, lang: str | None = None) -> RuleResult:
     key = _refusal(norm, ascii_text, has_zh)
     if key:
         return RuleResult("refuse", [], key, lang)
-    items = lex(text)
-    actions, vocab, _failed, all_neg = _interpret(items)
+    items = _conditions(_pronouns(lex(text)))
+    actions, vocab, _failed, all_neg, groups = _interpret(items)
     if vocab == 0:
         return RuleResult("refuse", [], "off_topic", lang)
-    if _is_question(norm, ascii_text, has_zh):
+    conditional = any(k == "COND" for k, _ in items)  # "when we have 6 tanks, ..." is no question
+    if not conditional and _is_question(norm, ascii_text, has_zh):
         return RuleResult("refuse", [], "question", lang)
     if actions:
-        return RuleResult("actions", clean_actions(actions, MAX_ACTIONS), None, lang)
+        built = build(groups, text)
+        if built.error:
+            return RuleResult("refuse", [], built.error, lang)
+        if built.plan is not None:
+            clean = clean_actions(built.actions, MAX_PLAN_ACTIONS)
+            if len(clean) != len(built.actions):  # pragma: no cover - clauses compose valid actions
+                return RuleResult("defer", [], "not_understood", lang)
+            return RuleResult("actions", clean, None, lang, plan=built.plan)
+        return RuleResult("actions", clean_actions(built.actions, MAX_ACTIONS), None, lang)
     if all_neg:
         return RuleResult("refuse", [], "negated", lang)
     return RuleResult("defer", [], "not_understood", lang)

@@ -33,7 +33,7 @@ _KEYS: dict[str, set[str]] = {  # action -> keys it may carry (besides "action")
     "build_building": {"building_type", "position"},
     "launch_superweapon": {"target"},
 }
-_SEL_KEYS = ({"ids"}, {"type"}, {"type", "count"})
+_SEL_KEYS = ({"ids"}, {"type"}, {"type", "count"}, {"selection"}, {"step"})
 _TARGET_KEYS = ({"x", "y"}, {"direction"}, {"place"}, {"entity"})
 
 
