@@ -132,3 +132,23 @@ def orders_for(actions: list[dict[str, Any]], plan: dict[str, Any] | None) -> li
     if plan is not None:
         return [{"action": "plan", "text": plan.get("text", ""), "steps": plan["steps"]}]
     return list(actions)
+
+
+def plan_from_model(actions: list[dict[str, Any]], items: list[tuple[Any, ...]], text: str) -> Built:
+    """A plan for the model's actions, from the sentence's own structure words (the model writes a
+    flat list): after "then" each action waits for the one before; with "them", an order to "all"
+    units after a step that makes units goes to those units; what needs what waits as usual.
+    ``items``: the parser's lexer items of ``text``."""
+    has_then = any(k == "SEP" and v == "then" for k, v, *_ in items)
+    has_ref = any(k == "REF" for k, *_ in items)
+    groups: list[Group] = []
+    made = False
+    for i, a in enumerate(actions):
+        units = a.get("units")
+        ref = bool(has_ref and made and isinstance(units, dict) and units.get("type") == "all")
+        if ref:
+            a = {**a, "units": {"step": THEM}}
+        groups.append(Group([a], "then" if i and has_then else "and", None, ref))
+        made = made or a.get("action") == "build_unit" or "units" in a
+    built = build(groups, text)
+    return built if built.error is None else Built(actions=list(actions))

@@ -40,6 +40,7 @@ from .lang import detect_language, normalize_lang
 from .messages import message
 from .task_prompts import TRANSLATE_SYSTEM, translate_user
 from .schema import MAX_ACTIONS, clean_actions
+from .sequences import plan_from_model
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class NLRequest:
     parser_actions: list[dict] | None = None   # the deterministic parser's full reading, if it had one
     clarify: dict[str, Any] | None = None      # the question asked instead of acting (PROTOCOL.md)
     confidence: dict[str, Any] | None = None   # how sure the model's reading was (confidence.py)
+    plan: dict[str, Any] | None = None         # how the actions run when they wait for each other (sequences.py)
 
     def answer(self) -> dict[str, Any]:
         out: dict[str, Any] = {"request_id": self.id, "status": self.status, "source": self.source,
@@ -79,6 +81,8 @@ class NLRequest:
             out["message"] = self.message
         if self.clarify is not None:
             out["clarify"] = self.clarify
+        if self.plan is not None:
+            out["plan"] = self.plan
         if self.confidence is not None:
             out["confidence"] = self.confidence
         end = self.finished if self.finished is not None else time.monotonic()
@@ -195,6 +199,14 @@ def _grounded(actions: list[dict], text: str) -> list[dict]:
     return out
 
 
+def _with_plan(actions: list[dict], text: str) -> tuple[list[dict], dict[str, Any] | None]:
+    """The model's flat actions and, when the sentence's words sequence them, their plan."""
+    if len(actions) < 2:
+        return actions, None
+    built = plan_from_model(actions, parser.lex(text), text)
+    return (built.actions, built.plan) if built.plan is not None else (actions, None)
+
+
 class Translator:
     """Text -> ACTIONs, with a request registry (see module doc).
 
@@ -250,6 +262,7 @@ class Translator:
             return self._complete_now(req, "rules", [], message(parsed.message_key or "off_topic", language))
         if self.fast_path and parsed.kind == "actions":
             self.counts["rules"] += 1
+            req.plan = parsed.plan
             return self._complete_now(req, "rules", parsed.actions, None)
 
         req.parser_actions = parsed.actions if parsed.kind == "actions" else None
@@ -258,6 +271,7 @@ class Translator:
         if hit is not None:
             self.counts["cache"] += 1
             actions, msg_key = hit
+            actions, req.plan = _with_plan(actions, stripped)
             return self._complete_now(req, "cache", actions, message(msg_key, language) if msg_key else None)
 
         if not self._model_ready():
@@ -384,6 +398,7 @@ class Translator:
             msg_key = None if actions else "not_understood"
             if req.cache_key is not None:
                 self.cache.put(req.cache_key, (actions, msg_key))
+            actions, req.plan = _with_plan(actions, req.text)
             self._finish(req, "completed", "llm", actions, message(msg_key, lang) if msg_key else None)
         elif status == "cancelled":
             self._finish(req, "cancelled", "llm", [], message("cancelled", lang))
