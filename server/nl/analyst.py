@@ -118,9 +118,9 @@ _T = {
         "zh-TW": "雙方勢均力敵：{mine} 個戰鬥單位對上視野內 {theirs} 個敵方單位；繼續擴充軍隊。",
     },
     "scout": {
-        "en": "You have {mine} combat units and no enemy in sight; scout to find the enemy base{where}.",
-        "fr": "Vous avez {mine} unités de combat et aucun ennemi en vue ; partez en reconnaissance{where}.",
-        "zh-TW": "你有 {mine} 個戰鬥單位，視野內沒有敵人；派兵偵察找出敵方基地{where}。",
+        "en": "You have {mine} combat units and no enemy army in sight; scout to find the enemy base{where}.",
+        "fr": "Vous avez {mine} unités de combat et aucune armée ennemie en vue ; partez en reconnaissance{where}.",
+        "zh-TW": "你有 {mine} 個戰鬥單位，視野內沒有敵軍部隊；派兵偵察找出敵方基地{where}。",
     },
     "where": {"en": " to the {d}", "fr": " vers le {d}", "zh-TW": "（{d}）"},
     "where_fr_vowel": {"fr": " vers l'{d}"},

@@ -94,8 +94,9 @@ _CLAIMS: dict[str, re.Pattern[str]] = {
     "rich": re.compile(r"\b(plenty of credits|lots of credits|rich|many credits|beaucoup de credits|"
                        r"credits en abondance)\b|資金充足|很多資金|資金充裕"),
     "idle": re.compile(r"\b(idle|sitting idle|not producing|a l arret|inactive|inactives?|ne produit rien)\b|閒置"),
-    "no_enemy": re.compile(r"\b(no enemy|no enemies|aucun ennemi|aucune unite ennemie|pas d ennemi)\b|"
-                           r"沒有敵人|沒有敵方|視野內沒有敵"),
+    "no_enemy": re.compile(r"\b(no enemy|no enemies|aucun ennemi|aucune unite ennemie|pas d ennemi)\b(?! army)|"
+                           r"沒有敵人|沒有敵方單位"),
+    "no_enemy_army": re.compile(r"\b(no enemy army|aucune armee ennemie)\b|沒有敵軍"),
 }
 # things a player of this game could be told about that do not exist in it
 _NOT_IN_GAME = re.compile(r"\b(airfields?|airports?|air ?strips?|navy|naval|ships?|boats?|submarines?|docks?|"
@@ -272,7 +273,9 @@ def _state_claims(sentence: str, f: Facts) -> list[str]:
         reasons.append(f"state: the superweapon is not ready ({int(100 * f.superweapon_charge)}%)")
     if said("threat") and not f.threats and not negated:
         reasons.append("state: no enemy near the base")
-    if said("no_enemy") and f.enemy_army and not said("threat"):
+    if said("no_enemy") and f.enemy_units and not said("threat"):
+        reasons.append(f"state: {sum(f.enemy_units.values())} enemy units in sight")
+    if said("no_enemy_army") and f.enemy_army:
         reasons.append(f"state: {f.enemy_army} enemy combat units in sight")
     if said("no_enemy") and said("threat") and f.threats:
         reasons.append(f"state: {f.threat_count} enemy units near the base")

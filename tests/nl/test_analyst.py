@@ -75,7 +75,7 @@ def test_heuristic_names_the_urgent_things(lang):
 
 def test_heuristic_sees_economy_and_balance():
     start = heuristic_analysis(START, "en")
-    assert "refinery" in start and "no enemy in sight" in start
+    assert "refinery" in start and "no enemy army in sight" in start
     win = heuristic_analysis(WINNING, "en")
     assert "press the attack" in win and "southeast" in win  # the enemy's remembered buildings
     assert "idle production" in win and "war factory" in win
