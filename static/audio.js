@@ -196,7 +196,7 @@ export class SoundBoard {
 }
 
 /**
- * The sound settings in the top bar: a speaker button that mutes, and a volume slider; both
+ * The sound settings at the bottom right of the map: a speaker button that mutes, and a volume slider; both
  * remembered by the SoundBoard.
  */
 export function mountSoundSettings(parent, board, before = null) {

@@ -55,7 +55,7 @@ class GamePage {
     this.gameOver = new GameOverPanel(parts);
     this.input = new Input({ ...parts, canvas, minimap });
     this.sound = new SoundBoard();
-    mountSoundSettings(document.getElementById("topbar"), this.sound, document.getElementById("help-btn"));
+    mountSoundSettings(document.getElementById("viewport"), this.sound);
     this.guide = new Guide({
       serverState: server, parent: document.getElementById("viewport"),
       onWords: (words) => { const box = document.getElementById("nl-input"); box.value = words; box.focus(); },

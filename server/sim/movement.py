@@ -112,9 +112,9 @@ def arrive(u: Unit) -> None:
 def move(w: World, u: Unit, near: dict[int, list[Unit]] | None = None) -> None:
     """Advance a unit along its path by its speed (re-asking for a path if a building now blocks it).
 
-    On a group order it walks at the group's pace (unless engaging); a ground unit right behind
-    a friend going the same way waits for it, at most YIELD_TICKS in a row, so a file forms at a
-    narrow passage instead of a shoving crowd (and a jam cannot last).
+    On a group order it walks at the group's pace (unless engaging), and right behind a friend
+    going the same way it waits for it, at most YIELD_TICKS in a row, so a file forms at a narrow
+    passage instead of a shoving crowd (and a jam cannot last). A unit chasing a target does not wait.
     """
     step = u.rule.speed if u.pace <= 0 or u.target is not None else u.pace
     W = w.w
@@ -125,7 +125,7 @@ def move(w: World, u: Unit, near: dict[int, list[Unit]] | None = None) -> None:
         tx, ty = u.path[0]
         if (tx - u.x) ** 2 + (ty - u.y) ** 2 < R.WAYPOINT_NEAR ** 2 and w.grid.segment_clear(u.x, u.y, *u.path[1]):
             u.path.pop(0)
-    if not air and u.path and near is not None and _blocked_ahead(w, u, near):
+    if not air and u.pace > 0 and u.target is None and near is not None and u.path and _blocked_ahead(w, u, near):
         u.waited += 1
         if u.waited <= R.YIELD_TICKS:
             return
@@ -206,7 +206,8 @@ def walk(w: World) -> None:
     """Every unit with a path takes its step, then nobody overlaps (ground among ground, air among air).
 
     Units are bucketed by tile once (key ``tile * 2 + air``); the steps are at most a fifth of a
-    tile, so the buckets stay good enough for the spacing that follows in the same tick.
+    tile, so the buckets stay good enough for the spacing that follows in the same tick (every
+    tick: pushing every other tick, even harder, let passing units come much closer).
     """
     W = w.w
     near: dict[int, list[Unit]] = {}

@@ -33,7 +33,8 @@ def guide_step(page) -> int:
 @pytest.fixture(scope="module")
 def game(browser, server_url):
     """One page in a fresh browser profile (nothing remembered: a first game), in an easy room."""
-    req = urllib.request.Request(server_url + "/api/rooms", data=json.dumps({"difficulty": "easy"}).encode(),
+    body = json.dumps({"difficulty": "easy", "first_game": True}).encode()
+    req = urllib.request.Request(server_url + "/api/rooms", data=body,
                                  headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(req, timeout=10) as r:
         room = json.loads(r.read())["room"]
