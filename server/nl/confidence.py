@@ -254,7 +254,8 @@ W_UNSAID = {"enemy_base": 0.3, "home": 0.4, "direction": 0.2, "coordinates": 0.1
 W_UNSAID_CORNER = 0.4
 W_PARSER = {"agrees": 1.0, "partial": 0.6, "differs": 0.35, "none": 0.8}
 W_FEWER_ACTIONS = 0.4
-LOGPROB_FLOOR = -8.0
+LOGPROB_FLOOR = -20.0
+W_LOGPROB = 0.02
 
 
 def score(ev: Evidence) -> tuple[float, dict[str, float]]:
@@ -271,9 +272,10 @@ def score(ev: Evidence) -> tuple[float, dict[str, float]]:
     if ev.actions < ev.clauses:
         f["fewer_actions"] = W_FEWER_ACTIONS
     if ev.logprob_min is not None:
-        # the probability of the least likely token, softened: a forced token the model did
-        # not want (p ~ 1e-3) halves the score, a near-certain answer keeps it
-        f["tokens"] = math.exp(0.1 * max(LOGPROB_FLOOR, ev.logprob_min))
+        # the probability of the least likely sampled token, much softened: under the compact
+        # grammar even right answers start with a token the model found unlikely (p ~ 1e-3 on
+        # the calibration set), so only a much lower one (two-part answers gone astray) counts
+        f["tokens"] = math.exp(W_LOGPROB * max(LOGPROB_FLOOR, ev.logprob_min))
     s = 1.0
     for v in f.values():
         s *= v

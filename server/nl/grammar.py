@@ -106,7 +106,8 @@ def rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
         "buildunit": _obj("build_unit", f"{_key('unit_type')} unit", f"{_key('count')} count"),
         "buildbuilding": _obj("build_building", f"{_key('building_type')} building"),
         "launch": _obj("launch_superweapon", f"{_key('target')} target"),
-        "sel": (f'"{{" ws {_key("type")} seltype{sel_count} ws "}}"'
+        "sel": (f'"{{" ws {_key("selection")} "true" ws "}}"' if r.get("selection") and not r.get("units")
+                else f'"{{" ws {_key("type")} seltype{sel_count} ws "}}"'
                 + (f' | "{{" ws {_key("selection")} "true" ws "}}"' if r.get("selection") else "")),
         "seltype": _enum(seltypes),
         "target": f'"{{" ws ({" | ".join(target_alts)}) ws "}}"',
@@ -163,10 +164,16 @@ def restriction_from_items(items: list[tuple]) -> dict:
             actions.update(_VERB_ACTIONS[v])
     if "SW" in kinds:
         actions.add("launch_superweapon")
+        if not units:  # "fire the superweapon at their base": the superweapon, not an attack
+            actions.discard("attack")
     has_target = bool(kinds.get("D") or kinds.get("P") or kinds.get("XY"))
+    if "harvest" in actions and "harvest" not in verbs and has_target and "ore" not in kinds.get("P", set()):
+        actions.discard("harvest")  # "send the tanks to 14, 33" is a move, not a harvest
     if not actions:  # no verb: what the nouns allow
         if (units or "ALL" in kinds or "SEL" in kinds) and has_target:
-            actions.update(("move", "attack"))  # units and a place: "les chars au nord" goes there
+            actions.add("move")  # units and a place: "les chars au nord" goes there
+            if kinds.get("PA") or kinds.get("P", set()) & {"enemy_base", "nearest_enemy"}:
+                actions.add("attack")
             if "ore" in kinds.get("P", set()):
                 actions.add("harvest")
         elif units or "ALL" in kinds or "SEL" in kinds:
@@ -280,7 +287,7 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
         out[_RULE_OF[a]] = body[a]
     out["sel"] = 'seltype ("," count)?' if has_count else "seltype"
     if (restrict or {}).get("selection"):  # "these units": the player's selection
-        out["sel"] += ' | "selection"'
+        out["sel"] = '"selection"' if not (restrict or {}).get("units") else out["sel"] + ' | "selection"'
     if coords:  # map coordinates: "x,y", exactly the numbers the text gives
         out["xy"] = " | ".join(_lit(f"{x},{y}") for x, y in coords)
     out["seltype"] = names("seltype")
@@ -298,6 +305,8 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
             del out[name]
     if not any(r in out for r in ("move", "attack", "stop", "harvest", "defend")):
         del out["sel"], out["seltype"]
+    elif "seltype" not in out["sel"]:
+        del out["seltype"]
     if not any(r in out for r in ("move", "attack", "launch")):
         del out["target"]
     return out
@@ -309,12 +318,75 @@ def compact_grammar(min_actions: int = 1) -> str:
     return _text(compact_rules(min_actions))
 
 
+def clause_items(items: list[tuple]) -> list[list[tuple]]:
+    """The lexer's items cut into order clauses: at separators, keeping only pieces with a verb, a
+    building or the superweapon of their own (a piece without one joins the next: "tanks, go
+    north"); a clause with no verb borrows the previous one's ("build a power plant and a
+    barracks"), one with a unit verb but no units the previous one's units ("tanks go east then
+    attack")."""
+    pieces: list[list[tuple]] = [[]]
+    for it in items:
+        if it[0] == "SEP":
+            pieces.append([])
+        else:
+            pieces[-1].append(it)
+    out: list[list[tuple]] = []
+    carry: list[tuple] = []
+    for piece in pieces:
+        if not any(k in ("V", "B", "SW") for k, _ in piece):
+            carry += piece
+            continue
+        out.append(carry + piece)
+        carry = []
+    if carry:
+        if out:
+            out[-1] += carry
+        else:
+            out.append(carry)
+    for i in range(1, len(out)):
+        prev, cur = out[i - 1], out[i]
+        if not any(k == "V" for k, _ in cur):
+            cur[:0] = [it for it in prev if it[0] == "V"][:1]
+        if not any(k in ("U", "ALL", "SEL") for k, _ in cur) and not any(k in ("B",) for k, _ in cur) \
+                and any(k == "V" and v not in ("build",) for k, v in cur):
+            cur[:0] = [it for it in prev if it[0] in ("U", "ALL", "SEL")]
+    return out
+
+
+def _prefixed(rules_: dict[str, str], prefix: str) -> dict[str, str]:
+    """The same rules under names starting with ``prefix`` (references renamed, literals untouched)."""
+    names = set(rules_)
+
+    def body(b: str) -> str:
+        return "".join(prefix + t if t in names else t for t in re.split(r'("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_-]*)', b))
+
+    return {prefix + n: body(b) for n, b in rules_.items()}
+
+
 @lru_cache(maxsize=256)
 def compact_grammar_for(text: str) -> str:
-    """The compact grammar narrowed to what ``text`` names (the translator's grammar)."""
+    """The compact grammar narrowed to what ``text`` names (the translator's grammar). A text of
+    2-4 clauses gets one action per clause, each narrowed to its own clause's words, so both
+    halves of "tanks go east and helicopters go west" are written, each with its own units."""
     from .parser import lex
 
-    return _text(compact_rules(1, restriction_from_items(lex(text))))
+    items = lex(text)
+    clauses = clause_items(items)
+    if not 2 <= len(clauses) <= MAX_ACTIONS:
+        return _text(compact_rules(1, restriction_from_items(items)))
+    out: dict[str, str] = {"root": ""}
+    parts = []
+    for i, clause in enumerate(clauses):
+        r = restriction_from_items(clause)
+        r["max_actions"] = r["min_actions"] = 1
+        rs = compact_rules(1, r)
+        rs["root"] = rs["action"]
+        del rs["action"]
+        pre = _prefixed(rs, f"c{i}")
+        parts.append(f"c{i}root")
+        out.update(pre)
+    out["root"] = f" {_lit(COMPACT_SEP)} ".join(parts)
+    return _text(out)
 
 
 @lru_cache(maxsize=2)

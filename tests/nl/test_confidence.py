@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -174,8 +175,6 @@ async def test_a_guess_asks_instead_of_acting(text, lang, word):
 
 # ------------------------------------------------------------------ what the model may write (compact grammar)
 def _compact_rx(items):
-    import re
-
     from server.nl.grammar import _text, compact_rules, gbnf_to_regex, restriction_from_items
 
     return re.compile(gbnf_to_regex(_text(compact_rules(1, restriction_from_items(items)))))
@@ -201,10 +200,22 @@ def test_the_grammar_makes_a_two_part_order_write_both_parts():
 
 
 def test_units_and_a_place_without_a_verb_go_there():
-    """« les chars au nord »: a unit and a direction, no verb -> move or attack, never defend_base."""
+    """« les chars au nord »: a unit and a direction, no verb -> move (attack only toward the enemy)."""
     rx = _compact_rx([("U", "tank"), ("D", "north")])
-    assert rx.fullmatch("move tank north") and rx.fullmatch("attack tank north")
-    assert not rx.fullmatch("defend tank") and not rx.fullmatch("stop tank")
+    assert rx.fullmatch("move tank north")
+    assert not rx.fullmatch("attack tank north") and not rx.fullmatch("defend tank") and not rx.fullmatch("stop tank")
+    assert _compact_rx([("U", "tank"), ("P", "enemy_base")]).fullmatch("attack tank enemy_base")
+
+
+def test_each_clause_gets_its_own_action():
+    from server.nl.grammar import compact_grammar_for, gbnf_to_regex
+
+    rx = re.compile(gbnf_to_regex(compact_grammar_for("build a barracks and then train three infantry")))
+    assert rx.fullmatch("build barracks; build infantry 3")
+    assert not rx.fullmatch("build infantry 3; build infantry 3") and not rx.fullmatch("build barracks")
+    rx = re.compile(gbnf_to_regex(compact_grammar_for("tanks go east then attack")))
+    assert rx.fullmatch("move tank east; attack tank nearest_enemy")   # the second clause keeps the tanks
+    assert not rx.fullmatch("move tank east; attack all nearest_enemy")
 
 
 def test_the_grammar_offers_the_selection_when_the_text_names_it():
