@@ -105,3 +105,23 @@ def test_a_snapshot_cannot_make_the_server_run_anything() -> None:
 
 def test_rules_version_is_stable_and_names_the_balance() -> None:
     assert rules_version() == rules_version() and len(rules_version()) == 32
+
+
+def test_a_plan_in_progress_survives_a_snapshot_and_runs_on_the_same() -> None:
+    game = Game(seed=6)
+    order = {"action": "plan", "text": "power plant then barracks then 3 infantry", "steps": [
+        {"actions": [{"action": "build_building", "building_type": "power_plant"}]},
+        {"actions": [{"action": "build_building", "building_type": "barracks"}]},
+        {"actions": [{"action": "build_unit", "unit_type": "infantry", "count": 3}]}]}
+    assert game.apply(0, order).ok
+    for _ in range(300):                        # the first step is under way, the others wait
+        game.step()
+    plans = game.plans(0)
+    assert plans and plans[0]["status"] == "active"
+    copy = restore(snapshot(game))
+    assert copy.plans(0) == plans
+    for g in (game, copy):
+        for _ in range(1500):
+            g.step()
+    assert copy.plans(0, active_only=False) == game.plans(0, active_only=False)
+    assert copy.state_hash() == game.state_hash()

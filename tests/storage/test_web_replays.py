@@ -51,6 +51,27 @@ async def test_a_live_game_is_listed_and_its_frames_replay_it(app_client: Any, t
     assert float(size.split()[1]) > 0
 
 
+async def test_words_and_what_they_became_are_on_the_timeline(app_client: Any, ws_connect: Any,
+                                                               tmp_path: Path) -> None:
+    client = await app_client(data_dir=str(tmp_path / "data"))
+    probe = await ws_connect(client, "?as=player")
+    welcome = await probe.wait_for("welcome")
+    room_id = welcome["room"]
+    assert welcome["replay"] == f"/replays/{room_id}" and "restored" not in welcome
+    await probe.send({"type": "nl", "text": "build a power plant", "lang": "en", "ref": "w1"})
+    result = await probe.wait_for("nl_result", timeout=20)
+    assert result["executed"] is True
+    client.app[keys.REPLAYS].log.flush()
+    await asyncio.sleep(0.6)                         # the room hands its records over every 10 ticks
+    client.app[keys.REPLAYS].log.flush()
+    info = await (await client.get(f"/api/replays/{room_id}/info")).json()
+    words = [e for e in info["timeline"] if e["kind"] == "nl"]
+    assert len(words) == 1 and words[0]["text"] == "build a power plant" and words[0]["player"] == 0
+    assert words[0]["actions"][0]["building_type"] == "power_plant" and words[0]["results"][0]["ok"] is True
+    orders = [e for e in info["timeline"] if e["kind"] == "order" and e["player"] == 0]
+    assert orders and orders[0]["action"]["building_type"] == "power_plant"   # and the order it became
+
+
 async def test_bad_input_gets_clear_answers_and_the_room_keeps_ticking(app_client: Any, tmp_path: Path) -> None:
     client = await app_client(data_dir=str(tmp_path / "data"))
     room_id = (await (await client.post("/api/rooms", json={})).json())["room"]
