@@ -8,9 +8,9 @@ import weakref
 from aiohttp import web
 
 from .advisor import Advisor
+from .cluster import Directory
 from .llm import ModelWorker
 from .mcp.service import SeatService
-from .limits import AddressLimits
 from .metrics import Metrics
 from .nl import Analyst, Translator
 from .nl_jobs import NLJobs
@@ -26,7 +26,8 @@ TRANSLATOR = web.AppKey("translator", Translator)
 ANALYST = web.AppKey("analyst", Analyst)
 NL_JOBS = web.AppKey("nl_jobs", NLJobs)
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
-CONNECTIONS = web.AppKey("connections", AddressLimits)
+# Nodes, room owners and per-address counts: in memory, or in Redis in cluster mode (server/cluster).
+DIRECTORY: web.AppKey[Directory] = web.AppKey("directory")
 SEATS = web.AppKey("seats", SeatService)
 ADVISOR = web.AppKey("advisor", Advisor)
 REPLAYS = web.AppKey("replays", ReplayService)   # only when games are recorded (DATA_DIR)

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from . import protocol
 from .connection import PERSPECTIVE_SPECTATOR, Connection, Transport
 from .ai import Opponent
+from .cluster import new_room_id
 from .sim import Game, OrderResult
 from .sim.rules import TICK_RATE, rules_table
 from .stats import STAT_EVENTS
@@ -534,15 +535,24 @@ class RoomManager:
         self.control_limit = control_limit
         self.metrics = metrics
         self.on_room_created: list[Callable[[Room], None]] = []
+        self.on_room_closed: list[Callable[[str], None]] = []
+        # Cluster mode: room ids start with this node's id, so any node (or a proxy) knows the owner.
+        self.node_id: str | None = None
+        self.stopping = False  # close_all() began: rooms close because the process stops, not the games
         self.stopping = False  # close_all() began: rooms close because the process stops, not the games
 
     def get(self, room_id: str) -> Room | None:
         return self.rooms.get(room_id)
 
-    async def create(self, difficulty: str = "normal", seed: int | None = None) -> Room:
+    async def create(self, difficulty: str = "normal", seed: int | None = None, room_id: str | None = None) -> Room:
+        """A new room; `room_id` is given for a room another node placed here (cluster mode)."""
+        if room_id is not None and room_id in self.rooms:
+            return self.rooms[room_id]
         if len(self.rooms) >= self.max_rooms and not await self._reclaim_one():
             raise RoomFull("the server has no room for another game right now")
-        room_id = secrets.token_urlsafe(12)
+        if room_id is not None and room_id in self.rooms:  # started by a concurrent request meanwhile
+            return self.rooms[room_id]
+        room_id = room_id or new_room_id(self.node_id)
         room = Room(room_id, seed=secrets.randbelow(2**31) if seed is None else seed, difficulty=difficulty,
                     width=self.width, height=self.height, max_spectators=self.max_spectators,
                     join_window_s=self.join_window_s, control_limit=self.control_limit, metrics=self.metrics)
@@ -589,10 +599,13 @@ class RoomManager:
     async def close(self, room_id: str, code: int = 1001, reason: str = "room closed") -> None:
         room = self.rooms.pop(room_id, None)
         if room is not None:
+            for hook in self.on_room_closed:
+                hook(room_id)
             await room.close(code, reason, shutdown=self.stopping)
             log.info("room %s closed (%s)", room_id, reason)
 
     async def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        self.stopping = True
         self.stopping = True
         await asyncio.gather(*(self.close(rid, code, reason) for rid in list(self.rooms)))
 

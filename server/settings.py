@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cluster.directory import valid_node_id
 from .llm.settings import embedded_model_path
 
 LLM_BACKENDS = ("local", "remote", "disabled")
@@ -73,6 +74,10 @@ class Settings:
     ws_control_queue: int = setting("WS_CONTROL_QUEUE", 256, "Non-state messages buffered per client before it is dropped.")
     max_conn_per_ip: int = setting("MAX_CONN_PER_IP", 32, "WebSocket connections one client address may hold.")
     max_body_bytes: int = setting("MAX_BODY_BYTES", 16384, "Largest HTTP request body accepted.")
+    forwarded_allow_ips: str = setting(
+        "FORWARDED_ALLOW_IPS", "",
+        "Proxies whose X-Forwarded-For names the client (comma-separated addresses, or `*` when only a proxy "
+        "can reach the server); empty: the peer's own address.")
     allowed_origins: str = setting(
         "ALLOWED_ORIGINS", "",
         "Extra comma-separated origins allowed to open the WebSocket (the page's own origin, localhost "
@@ -102,6 +107,18 @@ class Settings:
     replay_keyframe_ticks: int = setting(
         "REPLAY_KEYFRAME_TICKS", 200, "A snapshot every this many ticks: a seek or a restore steps at most this many.")
 
+    # Cluster mode (docs/DEPLOY.md): only with REDIS_URL; without it one process serves everything.
+    redis_url: str = setting(
+        "REDIS_URL", "", "Redis of the cluster (e.g. `redis://redis:6379/0`); empty: single process, no cluster.")
+    redis_prefix: str = setting("REDIS_PREFIX", "rts:", "Prefix of every key this service writes in Redis.")
+    node_id: str = setting(
+        "NODE_ID", "", "This node's id in the cluster (lowercase letters, digits, '-'); empty: host name and port.")
+    node_url: str = setting(
+        "NODE_URL", "", "Where clients reach this node (redirects go there); empty: http://<host name>:$PORT.")
+    node_heartbeat_s: float = setting("NODE_HEARTBEAT_S", 2.0, "How often a node refreshes its entry in Redis.")
+    node_ttl_s: float = setting(
+        "NODE_TTL_S", 10.0, "A node whose entry is not refreshed for this long is dead: its rooms are lost.")
+
     def __post_init__(self) -> None:
         if self.llm_backend not in LLM_BACKENDS:
             raise ValueError(f"LLM_BACKEND must be one of {', '.join(LLM_BACKENDS)}, not {self.llm_backend!r}")
@@ -111,6 +128,10 @@ class Settings:
             raise ValueError(f"PORT {self.port} is out of range")
         if self.replay_keyframe_ticks < 1:
             raise ValueError("REPLAY_KEYFRAME_TICKS must be at least 1")
+        if self.redis_url and self.node_ttl_s < 2 * self.node_heartbeat_s:
+            raise ValueError("NODE_TTL_S must be at least twice NODE_HEARTBEAT_S (one late heartbeat is not death)")
+        if self.node_id and not valid_node_id(self.node_id):
+            raise ValueError(f"NODE_ID {self.node_id!r} must be 1-32 lowercase letters, digits or '-'")
 
     def resolved_model_path(self) -> str:
         return self.model_path or embedded_model_path()

@@ -114,6 +114,19 @@ if left <= 0 then redis.call('HDEL', key, address) end
 return left
 """
 
+# ARGV: prefix, self id, rooms running, now, then the ids of the rooms running.
+# Load = rooms running + reservations not started and not expired.
+SET_LOAD_LUA = """
+local prefix, me, rooms, now = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local reserved = prefix .. 'reserved:' .. me
+redis.call('ZREMRANGEBYSCORE', reserved, '-inf', now)
+for i = 5, #ARGV do redis.call('ZREM', reserved, ARGV[i]) end
+local pending = redis.call('ZCARD', reserved)
+redis.call('ZADD', prefix .. 'nodes', rooms + pending, me)
+redis.call('HSET', prefix .. 'node:' .. me, 'reserved', pending)
+return pending
+"""
+
 # ARGV: prefix, lost keep seconds. Every node whose heartbeat key expired: its
 # rooms become lost (kept a while for players who come back), and it leaves the set.
 SWEEP_LUA = """
@@ -170,6 +183,7 @@ class RedisDirectory:
         self._held = self.redis.register_script(HELD_LUA)
         self._release_slot = self.redis.register_script(RELEASE_SLOT_LUA)
         self._sweep = self.redis.register_script(SWEEP_LUA)
+        self._set_load = self.redis.register_script(SET_LOAD_LUA)
         # Slots taken while Redis was unreachable are counted here only (fail open
         # per node rather than refuse every player because the directory blinked).
         self._local_slots: dict[tuple[str, str], int] = {}
@@ -223,27 +237,20 @@ class RedisDirectory:
         rooms_key = self._k("node-rooms", me)
         local_ids = {r.id for r in load.rooms}
         known = {str(rid) for rid in await self.redis.smembers(rooms_key)}
-        # Rooms placed here but not started yet count as load, or a node that just
-        # took ten reservations would look empty and take ten more.
-        reserved_key = self._k("reserved", me)
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.zremrangebyscore(reserved_key, "-inf", time.time())
-        if local_ids:
-            pipe.zrem(reserved_key, *local_ids)
-        pipe.zcard(reserved_key)
-        pipe.exists(node_key)
-        *_, reserved, registered = await pipe.execute()
+        registered = await self.redis.exists(node_key)
         if not registered:
             # New, or declared dead meanwhile (a stall longer than the expiry, Redis
             # restarted): our records may be gone or marked lost, so write them all.
             self._written.clear()
-        load_score = load.room_count + int(reserved)
         pipe = self.redis.pipeline(transaction=False)
         pipe.hset(node_key, mapping={"id": me, "url": self._node.url, "rooms": load.room_count,
-                                     "reserved": reserved, "clients": load.clients,
-                                     "max_rooms": self.max_rooms, "started": int(self.started)})
+                                     "clients": load.clients, "max_rooms": self.max_rooms,
+                                     "started": int(self.started)})
         pipe.expire(node_key, self.ttl_s)
-        pipe.zadd(self._k("nodes"), {me: load_score})
+        # Rooms placed here and not started yet count as load, or a node that just took
+        # ten reservations would look empty and take ten more; one atomic step, so a
+        # placement charged meanwhile is not overwritten.
+        await self._queue_set_load(pipe, load.room_count, local_ids)
         for room in load.rooms:
             if self._written.get(room.id) != room:  # only what changed since the last heartbeat
                 self._write_room(pipe, room)
@@ -260,6 +267,10 @@ class RedisDirectory:
         for node_id in dead:
             log.warning("node %s stopped heartbeating: its rooms are marked lost", node_id)
         return [str(node_id) for node_id in dead]
+
+    async def _queue_set_load(self, pipe: Any, rooms: int, local_ids: set[str]) -> None:
+        # Queued in the pipeline (the client loads the script there if Redis lacks it).
+        await self._set_load(keys=[], args=[self.prefix, self._node.id, rooms, time.time(), *local_ids], client=pipe)
 
     def _write_room(self, pipe: Any, room: RoomLoad) -> None:
         key = self._k("room", room.id)

@@ -15,7 +15,7 @@ from aiohttp import web
 from .. import keys
 from ..metrics import Metrics
 from ..settings import Settings
-from ..limits import AddressLimits
+from .cluster import cluster_context, cluster_middlewares, setup_cluster_routes
 from .headers import setup_security_headers
 from .lifecycle import (
     advisor_context,
@@ -62,16 +62,18 @@ async def static_revalidate(request: web.Request, response: web.StreamResponse) 
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
-    app = web.Application(middlewares=[json_errors], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[json_errors, *cluster_middlewares(settings)],
+                          client_max_size=settings.max_body_bytes)
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = Metrics()
     app[keys.SOCKETS] = weakref.WeakSet()
-    app[keys.CONNECTIONS] = AddressLimits(settings.max_conn_per_ip)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(str(ROOT / "templates")), autoescape=True)
     setup_routes(app, str(ROOT / "static"))
+    setup_cluster_routes(app)
     setup_security_headers(app)
     setup_openapi(app)
     app.cleanup_ctx.append(rooms_context)
+    app.cleanup_ctx.append(cluster_context)  # after the rooms: it reports them
     app.cleanup_ctx.append(model_context)
     app.cleanup_ctx.append(housekeeping_context)
     app.cleanup_ctx.append(advisor_context)

@@ -1,5 +1,6 @@
 """Per-request guards of the web layer: the origin allowlist and the client's
-address (the per-address limits are in server/limits.py)."""
+address (the per-address limits are in server/limits.py, counted through the
+directory: server/cluster)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .. import keys
 from ..settings import Settings
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -32,4 +34,13 @@ def origin_allowed(request: web.Request, settings: Settings) -> bool:
 
 
 def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
+    """The peer's address. Behind a trusted proxy (FORWARDED_ALLOW_IPS) it is
+    the address that proxy saw: the last X-Forwarded-For entry, the one it
+    appended (entries before it are whatever the client claimed)."""
+    remote = request.remote or "unknown"
+    trusted = request.app[keys.SETTINGS].forwarded_allow_ips
+    if trusted and (trusted.strip() == "*" or remote in {a.strip() for a in trusted.split(",")}):
+        last = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if last:
+            return last
+    return remote

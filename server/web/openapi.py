@@ -75,6 +75,11 @@ def _described_schemas() -> dict[str, Any]:
         "Rules": {"type": "object", "required": ["units", "buildings"], "properties": {
             "units": {"type": "object"}, "buildings": {"type": "object"}}},
         "Operator": {"type": "object", "description": "operator figures (ADMIN_TOKEN)"},
+        "ClusterNodes": {"type": "object", "required": ["node", "clustered", "nodes"], "properties": {
+            "node": {"type": "string"}, "clustered": {"type": "boolean"},
+            "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "url", "rooms"], "properties": {
+                "id": {"type": "string"}, "url": {"type": "string"}, "rooms": {"type": "integer"},
+                "clients": {"type": "integer"}, "max_rooms": {"type": "integer"}, "alive": {"type": "boolean"}}}}}},
     }
 
 
@@ -118,6 +123,9 @@ def operations() -> list[Operation]:
         Operation("GET", "/api/nl/examples", "Example orders to show players.", "language",
                   query=(("lang", {"enum": list(LANGUAGES)}, False, "language (default en)"),),
                   responses={200: ("examples", ref("Examples")), 400: ERR}),
+        Operation("GET", "/api/cluster/nodes", "This node and the live game nodes with their load (cluster mode, "
+                  "docs/DEPLOY.md; a single process lists itself).", "server",
+                  responses={200: ("nodes", ref("ClusterNodes")), 503: ERR}),
         Operation("GET", "/api/rules", "The rules table: units, buildings, economy.", "rules",
                   responses={200: ("rules", ref("Rules"))}),
         Operation("GET", "/api/admin/rooms", "Operator: every room's figures (Bearer ADMIN_TOKEN).", "operator",

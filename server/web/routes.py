@@ -20,6 +20,7 @@ from ..nl import examples as nl_examples
 from ..rooms import DIFFICULTIES, Room, RoomFull
 from ..sim.rules import rules_table
 from .clients import client_address
+from .cluster import answer_for_remote_room, is_here, locate_elsewhere, place_room, take_shared_slot
 from .i18n import pick_language
 from .ws import ws_handler
 
@@ -92,8 +93,14 @@ async def create_room(request: web.Request) -> web.Response:
     seed = body.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
         return json_error(400, "seed must be an integer from 0 to 2147483647")
+    # Cluster mode: on the least-loaded node; another node starts it on its first request.
+    placed = await place_room(request.app, difficulty, seed) if body.get("seat") is not True else None
+    if placed is not None and not is_here(request.app, placed):
+        return json_response({"room": placed.room_id, "difficulty": difficulty, "node_url": placed.node.url},
+                             status=201)
     try:
-        room = await request.app[keys.ROOMS].create(difficulty=difficulty, seed=seed)
+        room = await request.app[keys.ROOMS].create(difficulty=difficulty, seed=seed,
+                                                    room_id=placed.room_id if placed else None)
     except RoomFull as exc:
         return json_error(503, str(exc), headers={"Retry-After": "30"})
     if body.get("seat") is True:  # also seat the caller as player 0 (server.web.seats_api)
@@ -133,16 +140,25 @@ async def translate(request: web.Request) -> web.Response:
     if body.get("room") is not None:
         room = request.app[keys.ROOMS].get(body["room"]) if isinstance(body["room"], str) else None
         if room is None:
+            where = await locate_elsewhere(request.app, body["room"])
+            if where is not None:  # cluster mode: another node runs (or ran) it
+                return answer_for_remote_room(request, where)
             return json_error(404, "unknown room")
         player, error = _seat_from_token(room, body)
         if error:
             return json_error(403, error)
     jobs = request.app[keys.NL_JOBS]
     address = client_address(request)
-    if jobs.waiting_for_model(lambda j: j.owner == address) >= request.app[keys.SETTINGS].nl_max_per_client:
+    limit = request.app[keys.SETTINGS].nl_max_per_client
+    if jobs.waiting_for_model(lambda j: j.owner == address) >= limit:
+        return json_error(429, "too many of your requests are waiting for the model", headers={"Retry-After": "2"})
+    # Cluster mode: the same limit over every node (the single process gets a no-op).
+    give_back = await take_shared_slot(request.app, "nl", address, limit)
+    if give_back is None:
         return json_error(429, "too many of your requests are waiting for the model", headers={"Retry-After": "2"})
 
     def push(final: dict[str, Any]) -> None:
+        give_back()
         if room is not None:
             room.broadcast({"type": "nl_result", **final}, player=player)
 
@@ -150,8 +166,10 @@ async def translate(request: web.Request) -> web.Response:
         job = jobs.submit(text, lang, room, player, push)
         job.owner = address
     except QueueFull:
+        give_back()
         return json_error(429, "too many requests queued for the model", headers={"Retry-After": "2"})
     except protocol.TextRejected as exc:
+        give_back()
         return json_error(exc.status, str(exc))
     final = await jobs.wait(job, wait)
     if final is not None:

@@ -48,14 +48,14 @@ async def ws_handler(request: web.Request) -> web.StreamResponse:
     if not origin_allowed(request, settings):
         raise web.HTTPForbidden(text='{"error":"origin not allowed"}', content_type="application/json")
     address = client_address(request)
-    tracker = app[keys.CONNECTIONS]
-    if not tracker.acquire(address):
+    directory = app[keys.DIRECTORY]  # counts over every node in cluster mode
+    if not await directory.acquire("ws", address, settings.max_conn_per_ip):
         raise web.HTTPTooManyRequests(text='{"error":"too many connections from this address"}',
                                       content_type="application/json", headers={"Retry-After": "10"})
     try:
         return await _serve(request, address)
     finally:
-        tracker.release(address)
+        await directory.release_slot("ws", address)
 
 
 async def _serve(request: web.Request, address: str) -> web.StreamResponse:

@@ -27,7 +27,7 @@ class Node:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "NODE_ID": node_id,
-                    "NODE_URL": self.url, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
+                    "NODE_URL": env.pop("NODE_URL", self.url), "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
                     "LLM_BACKEND": "disabled", "ANALYSIS_INTERVAL_S": "0",
                     "NODE_HEARTBEAT_S": str(HEARTBEAT_S), "NODE_TTL_S": str(TTL_S), **env}
         self.log_path = logdir / f"{node_id}.log"
@@ -40,7 +40,7 @@ class Node:
         log.close()
         return self
 
-    def wait_healthy(self, limit: float = 30.0) -> None:
+    def wait_healthy(self, limit: float = 120.0) -> None:  # imports alone take 8 s on a busy 2-core box
         assert self.proc is not None
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
@@ -82,9 +82,10 @@ class Node:
             self.proc.wait()
 
 
-def start_nodes(count: int, redis_url: str, prefix: str, logdir: Path, **env: str) -> list[Node]:
-    """Start `count` nodes (in parallel: each takes a second or two to import)."""
-    nodes = [Node(f"node{i + 1}", redis_url, prefix, logdir, **env) for i in range(count)]
+def start_nodes(count: int, redis_url: str, prefix: str, logdir: Path, *, name: str = "node",
+                **env: str) -> list[Node]:
+    """Start `count` nodes named <name>1.. (in parallel: each takes a second or two to import)."""
+    nodes = [Node(f"{name}{i + 1}", redis_url, prefix, logdir, **env) for i in range(count)]
     for n in nodes:
         n.start()
     try:
