@@ -113,8 +113,10 @@ class GamePage {
       case "pong": return this.topBar.setLatency(this.connection.latency);
       case "error":
         if (this.orders.onError(m)) return;
-        if (m.code === "unknown_room") {  // closed after its grace period: the next connection starts a new game
-          feed(t("unknown_room"), "warn");
+        // closed after its grace period, or lost with the server that ran it (cluster mode):
+        // the next connection starts a new game
+        if (m.code === "unknown_room" || m.code === "room_lost") {
+          feed(t(m.code), "warn");
           this.session.forgetRoom();
           return;
         }

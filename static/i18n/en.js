@@ -153,6 +153,7 @@ export default {
   computer: "computer",
   human: "human",
   unknown_room: "This room no longer exists. Starting a new game…",
+  room_lost: "This game was lost: the server running it stopped. Starting a new game…",
   // sound settings and the first-game guide (static/audio.js, static/guide.js)
   sound_mute: "Mute sound",
   sound_unmute: "Sound on",

@@ -144,6 +144,7 @@ export default {
   computer: "ordinateur",
   human: "humain",
   unknown_room: "Cette partie n'existe plus. Nouvelle partie…",
+  room_lost: "Cette partie est perdue : le serveur qui la faisait tourner s'est arrêté. Nouvelle partie…",
   // réglages du son et guide de la première partie (static/audio.js, static/guide.js)
   sound_mute: "Couper le son",
   sound_unmute: "Remettre le son",

@@ -144,6 +144,7 @@ export default {
   computer: "電腦",
   human: "人類",
   unknown_room: "此房間已不存在，正在開始新遊戲…",
+  room_lost: "這場遊戲已遺失：執行它的伺服器已停止。正在開始新遊戲…",
   // 音效設定與第一局指引（static/audio.js、static/guide.js）
   sound_mute: "靜音",
   sound_unmute: "開啟音效",
