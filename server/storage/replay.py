@@ -145,9 +145,11 @@ class Replay:
         else:
             data = zlib.decompress(data)
         try:
-            return restore(data)
+            g = restore(data)
         except SnapshotError as e:
             raise ReplayError(str(e)) from None
+        self._check_hash(g)              # the keyframe itself is checked against the hash logged with it
+        return g
 
     def _step(self, g: Game) -> None:
         for player, action in self.orders.get(g.tick, ()):

@@ -1,6 +1,7 @@
 """Bringing rooms back from their logs: after a restart, or on another node of a cluster.
 
-``restore_room(gamelog, game_id, **room_options) -> Room`` rebuilds one room: its game from the
+``restore_room(gamelog, game_id, **room_options) -> Room`` rebuilds one room (``rebuild_room`` also
+returns a :class:`RestoreReport` of what it did): its game from the
 latest keyframe plus the orders logged after it (every stored hash on the way is checked), its
 seats with their tokens (a client that reconnects with its token gets its seat back), and a
 computer opponent for a seat the computer held. The room is not started; the caller adopts it
@@ -37,8 +38,14 @@ class RestoreReport:
     hashes_checked: int
 
 
-def restore_room(gamelog: GameLog, game_id: str, **room_options: Any) -> tuple[Room, RestoreReport]:
-    """The room of ``game_id`` as its log leaves it (not started). Raises :class:`RestoreError`."""
+def restore_room(gamelog: GameLog, game_id: str, **room_options: Any) -> Room:
+    """The room of ``game_id`` as its log leaves it, not started (``RoomManager.adopt`` starts it).
+    Any node that reaches the log can call it (cluster mode). Raises :class:`RestoreError`."""
+    return rebuild_room(gamelog, game_id, **room_options)[0]
+
+
+def rebuild_room(gamelog: GameLog, game_id: str, **room_options: Any) -> tuple[Room, RestoreReport]:
+    """:func:`restore_room`, with a report of where it resumed and what was checked on the way."""
     summary = gamelog.game(game_id)
     if summary is None:
         raise RestoreError(f"no game {game_id} in the log")
@@ -78,7 +85,7 @@ def restore_live_rooms(gamelog: GameLog, limit: int, **room_options: Any) -> lis
             gamelog.finish(summary.id, "abandoned", summary.last_tick, note="not restored: room limit")
             continue
         try:
-            out.append(restore_room(gamelog, summary.id, **room_options))
+            out.append(rebuild_room(gamelog, summary.id, **room_options))
         except RestoreError as e:
             log.error("%s; the game is kept as a replay only", e)
             gamelog.finish(summary.id, "broken", summary.last_tick, note=str(e))
