@@ -251,6 +251,9 @@ _add(ZH, "攻擊|進攻|突擊|攻打|打|襲擊|衝鋒|衝|消滅|摧毀|殲滅
      "攻佔|攻占|攻|打擊|幹掉|擊毀|剿滅|突襲|強攻|總攻", ("V", "attack"))
 _add(ZH, "停止|停下|停|待命|原地待命|別動|不要動|暫停|住手|停火|原地不動|站住|按兵不動", ("V", "stop"))
 _add(ZH, "採礦|採集|挖礦|開採|收集|採|挖|收割|採資源|採收", ("V", "harvest"))
+# "let the harvesters get back to work", « au travail », 「採礦車回去工作」: a harvester's work is mining
+_add(LATIN, "work|working|back to work|au travail|travailler|travaillent|bosser", ("V", "harvest"))
+_add(ZH, "工作|幹活", ("V", "harvest"))
 _add(ZH, "防守|防禦|保護|守衛|守住|守|保衛|駐守|護衛|回防|防衛|鎮守|堅守", ("V", "defend"))
 _add(ZH, "撤退|後退|撤回|撤離|回家|回來|回|退回|退|返回|撤|全線撤退|逃跑|回城|回到", ("V", "retreat"))
 _add(ZH, "被攻擊|遭到攻擊|受到攻擊|遇襲|被襲擊|被打|遭受攻擊|被偷襲", ("V", "defend"))

@@ -93,13 +93,14 @@ for _k, _item in L.LATIN.items():
 
 
 def correct(word: str) -> str | None:
-    """The lexicon word at edit distance 1 from ``word`` (5+ letters, not itself known), else None."""
-    if len(word) < 5 or word in _KNOWN_WORDS or not word.isalpha():
+    """The lexicon word at edit distance 1 from ``word`` (5+ letters, not itself known), else None.
+    A 4-letter word is only completed to a longer one ("buld" -> "build", "powr" -> "power")."""
+    if len(word) < 4 or word in _KNOWN_WORDS or not word.isalpha():
         return None
     cands: set[str] = set(_FUZZ_INDEX.get(word, ()))
     for d in _deletes(word):
         cands.update(_FUZZ_INDEX.get(d, ()))
-    good = sorted(c for c in cands if _osa1(word, c))
+    good = sorted(c for c in cands if _osa1(word, c) and (len(word) >= 5 or len(c) > len(word)))
     if not good:
         return None
     # all candidates must mean the same thing, or the typo is ambiguous
@@ -111,6 +112,30 @@ def correct(word: str) -> str | None:
 Item = tuple  # (kind, value)
 
 
+# two-word phrases of the lexicon, to correct a short word by its neighbour ("enemy bse" -> "enemy base")
+_PAIRS: dict[str, list[tuple[int, str, str]]] = {}
+for _k in L.LATIN:
+    _w = _k.split()
+    if len(_w) == 2 and L.LATIN[_k][0] not in ("NOP", "SEP", "NEG"):
+        _PAIRS.setdefault(_w[0], []).append((1, _w[1], _k))
+        _PAIRS.setdefault(_w[1], []).append((0, _w[0], _k))
+
+
+def _correct_in_phrase(toks: list[str], i: int) -> str | None:
+    """An unknown short word that, with its neighbour, is one edit from a two-word phrase of the
+    lexicon (and only one phrase): that phrase's word."""
+    t = toks[i]
+    if len(t) < 3 or t in _KNOWN_WORDS or not t.isalpha():
+        return None
+    found = set()
+    for j, side in ((i - 1, 1), (i + 1, 0)):
+        if 0 <= j < len(toks):
+            for pos, word, key in _PAIRS.get(toks[j], ()):
+                if pos == side and len(word) >= 4 and _osa1(t, word):
+                    found.add((word, L.LATIN[key]))
+    return next(iter(found))[0] if len({m for _, m in found}) == 1 and len(found) == 1 else None
+
+
 def _lex_latin(text: str, out: list[Item]) -> None:
     toks = _LATIN_TOKEN.findall(strip_accents(text))
     fixed: list[str] = []
@@ -118,6 +143,7 @@ def _lex_latin(text: str, out: list[Item]) -> None:
         c = correct(t)
         fixed.append(c if c else t)
     toks = fixed
+    toks = [_correct_in_phrase(toks, i) or t for i, t in enumerate(toks)]
     i, n = 0, len(toks)
     while i < n:
         t = toks[i]
