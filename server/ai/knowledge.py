@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from ..sim.rules import rules_table
 
@@ -16,13 +17,36 @@ from ..sim.rules import rules_table
 COMBAT_TYPES = ("infantry", "tank", "artillery", "helicopter")
 
 
+@dataclass(frozen=True)
+class BuildingSpec:
+    cost: int
+    hp: int
+    power: int                       # produced (+) or drawn (-)
+    size: tuple[int, int]
+    needs: tuple[str, ...]           # completed buildings required first
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    cost: int
+    hp: int
+    speed: float                     # tiles per second
+    range: float
+    damage: int
+    sight: float
+    cooldown_s: float
+    produced_by: str
+    air: bool
+    hits_air: bool
+
+
 @dataclass
 class Rules:
     """The engine's balance table (``server.sim.rules.rules_table()``, the
     table a client gets in ``welcome``) in the shape the opponent reads."""
 
-    buildings: dict[str, dict]
-    units: dict[str, dict]
+    buildings: dict[str, BuildingSpec]
+    units: dict[str, UnitSpec]
     queue_limit: int
     tick_rate: int
     sw_radius: float
@@ -30,39 +54,40 @@ class Rules:
 
     def cost(self, kind: str) -> int:
         if kind in self.units:
-            return int(self.units[kind]["cost"])
-        return int(self.buildings[kind]["cost"])
+            return self.units[kind].cost
+        return self.buildings[kind].cost
 
     def producer(self, unit_type: str) -> str:
-        return self.units[unit_type]["from"]
+        return self.units[unit_type].produced_by
 
     def value(self, kind: str) -> float:
         """Rough military/economic worth of an entity type."""
         if kind == "hq":
             return 3000.0
         if kind in self.units:
-            return float(self.units[kind]["cost"])
+            return float(self.units[kind].cost)
         if kind in self.buildings:
-            return float(self.buildings[kind]["cost"])
+            return float(self.buildings[kind].cost)
         return 100.0
 
     def is_air(self, kind: str) -> bool:
-        return bool(self.units.get(kind, {}).get("air"))
+        u = self.units.get(kind)
+        return u is not None and u.air
 
     def can_hit(self, attacker: str, target_kind: str) -> bool:
         """Whether a unit of type ``attacker`` can damage an entity of ``target_kind``."""
         u = self.units.get(attacker)
-        if not u or not u.get("damage"):
+        if not u or not u.damage:
             return False
         if self.is_air(target_kind):
-            return bool(u.get("hits_air"))
+            return u.hits_air
         return True
 
     def dps(self, kind: str) -> float:
         u = self.units.get(kind)
-        if not u or not u.get("cooldown_s"):
+        if not u or not u.cooldown_s:
             return 0.0
-        return float(u["damage"]) / float(u["cooldown_s"])
+        return float(u.damage) / float(u.cooldown_s)
 
 
 def load_rules() -> Rules:
@@ -70,13 +95,13 @@ def load_rules() -> Rules:
     that changes the table sees the opponent follow it)."""
     table = rules_table()
     tick_rate = int(table["tick_rate"])
-    buildings = {name: {"cost": int(b["cost"]), "hp": int(b["hp"]), "power": int(b["power"]),
-                        "size": (int(b["w"]), int(b["h"])), "needs": tuple(b["requires"])}
+    buildings = {name: BuildingSpec(cost=int(b["cost"]), hp=int(b["hp"]), power=int(b["power"]),
+                                    size=(int(b["w"]), int(b["h"])), needs=tuple(b["requires"]))
                  for name, b in table["buildings"].items()}
-    units = {name: {"cost": int(u["cost"]), "hp": int(u["hp"]), "speed": float(u["speed_tiles_per_s"]),
-                    "range": float(u["range"]), "damage": int(u["damage"]), "sight": float(u["sight"]),
-                    "cooldown_s": u["cooldown_ticks"] / tick_rate, "from": u["produced_by"],
-                    "air": bool(u["air"]), "hits_air": bool(u["hits_air"])}
+    units = {name: UnitSpec(cost=int(u["cost"]), hp=int(u["hp"]), speed=float(u["speed_tiles_per_s"]),
+                            range=float(u["range"]), damage=int(u["damage"]), sight=float(u["sight"]),
+                            cooldown_s=u["cooldown_ticks"] / tick_rate, produced_by=str(u["produced_by"]),
+                            air=bool(u["air"]), hits_air=bool(u["hits_air"]))
              for name, u in table["units"].items()}
     return Rules(buildings, units, queue_limit=int(table["construction"]["queue_max"]), tick_rate=tick_rate,
                  sw_radius=float(table["superweapon"]["radius"]),
@@ -127,7 +152,7 @@ def encode_mask(bits: list[bool] | list[int], w: int, h: int) -> str:
 class MapKnowledge:
     """Static terrain from ``map_info`` (public, like a printed map)."""
 
-    def __init__(self, map_info: dict | None):
+    def __init__(self, map_info: dict[str, Any] | None):
         map_info = map_info or {}
         self.w = int(map_info.get("width", 64))
         self.h = int(map_info.get("height", 48))

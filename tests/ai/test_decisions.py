@@ -5,6 +5,7 @@ from ai_helpers import H, W, ViewBuilder, explored_rect, map_info, start_base
 
 from server.ai import LEVELS, Opponent
 from server.ai.knowledge import Mask
+from server.ai.perception import fog_ok, read_view
 from server.sim import OrderResult
 
 
@@ -114,13 +115,13 @@ def test_fog_filter_drops_orders_through_fog():
     vb = start_base()
     view = vb.view()
     bot = Opponent(1, "normal", seed=1, map_info=map_info())
-    snap = bot._snapshot(view, 0)
+    snap = read_view(view, 0, bot.player, bot.map)
     my_inf = next(u["id"] for u in view["units"] if u["type"] == "infantry")
-    assert not bot._fog_ok({"action": "attack", "units": {"ids": [my_inf]}, "target": {"entity": 99999}}, snap)
-    assert not bot._fog_ok({"action": "move", "units": {"ids": [my_inf]}, "target": {"x": 3, "y": 3}}, snap)
-    assert not bot._fog_ok({"action": "launch_superweapon", "target": {"x": 3, "y": 3}}, snap)
-    assert bot._fog_ok({"action": "move", "units": {"ids": [my_inf]}, "target": {"x": 50, "y": 40}}, snap)
-    assert not bot._fog_ok({"action": "move", "units": {"ids": [424242]}, "target": {"x": 50, "y": 40}}, snap)
+    assert not fog_ok({"action": "attack", "units": {"ids": [my_inf]}, "target": {"entity": 99999}}, snap)
+    assert not fog_ok({"action": "move", "units": {"ids": [my_inf]}, "target": {"x": 3, "y": 3}}, snap)
+    assert not fog_ok({"action": "launch_superweapon", "target": {"x": 3, "y": 3}}, snap)
+    assert fog_ok({"action": "move", "units": {"ids": [my_inf]}, "target": {"x": 50, "y": 40}}, snap)
+    assert not fog_ok({"action": "move", "units": {"ids": [424242]}, "target": {"x": 50, "y": 40}}, snap)
 
 
 def test_scout_moves_only_to_explored_tiles_or_directions():
