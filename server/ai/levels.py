@@ -5,7 +5,7 @@ in game seconds (converted to ticks with the rules' tick rate).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,6 @@ class Level:
     local_retreat_ratio: float = 0.0  # a wave facing this x its worth nearby falls back (0 = never)
     regroup: bool = False            # a strung-out wave waits for its last units on the march
     first_game_extra_s: float = 0.0  # a player's first game: the first wave waits this much longer
-    extra: dict = field(default_factory=dict)
 
 
 LEVELS: dict[str, Level] = {

@@ -14,11 +14,16 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .knowledge import COMBAT_TYPES
 from .opponent import Opponent
 from ..stats import STAT_EVENTS
+
+if TYPE_CHECKING:
+    from server.sim import Game
 
 SIDES = ("easy", "normal", "hard", "idle")
 
@@ -35,7 +40,14 @@ class SideStats:
     refused: int = 0
     waves: int = 0
     superweapons: int = 0
-    refusals: dict = field(default_factory=dict)
+    refusals: dict[str, int] = field(default_factory=dict)    # "action: code" -> times refused
+
+    def count_events(self, tallies: dict[str, int]) -> None:
+        """Take the game-event tallies (``server.stats.STAT_EVENTS``'s names) into their fields."""
+        self.units_built = tallies["units_built"]
+        self.units_lost = tallies["units_lost"]
+        self.buildings_built = tallies["buildings_built"]
+        self.buildings_lost = tallies["buildings_lost"]
 
 
 @dataclass
@@ -52,10 +64,12 @@ class GameResult:
         return None if self.winner is None else self.sides[self.winner].level
 
 
+# record(player, tick, view, actions): called with every view a side decided on and its actions
+Recorder = Callable[[int, int, dict[str, Any], list[dict[str, Any]]], None]
 
 
 def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int = 64,
-              height: int = 48, verbose: bool = False, record=None) -> GameResult:
+              height: int = 48, verbose: bool = False, record: Recorder | None = None) -> GameResult:
     from server.sim import Game  # imported here: the AI package itself needs only the view
     from server.sim import rules as sim_rules
 
@@ -67,6 +81,7 @@ def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int
     for pid, lv in enumerate(levels):
         bots.append(None if lv == "idle" else Opponent(pid, lv, seed=seed, map_info=info))
     stats = [SideStats(level=lv) for lv in levels]
+    tallies = [dict.fromkeys(STAT_EVENTS.values(), 0) for _ in levels]
     start_credits = [int(p.credits) for p in game.players]
     spent = [0, 0]                # credits that went into structures and units
     max_ticks = int(max_minutes * 60 * tr)
@@ -95,12 +110,12 @@ def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int
                     spent[pid] += sim_rules.BUILDINGS[action["building_type"]].cost
         game.step()
         for ev in game.drain_events():
-            field_name = STAT_EVENTS.get(ev.get("kind"))
-            pid = ev.get("player")
-            if field_name and pid in (0, 1):
-                setattr(stats[pid], field_name, getattr(stats[pid], field_name) + 1)
+            stat = STAT_EVENTS.get(ev.get("kind", ""))
+            owner = ev.get("player")
+            if stat is not None and owner in (0, 1):
+                tallies[owner][stat] += 1
                 if ev["kind"] == "unit_ready":
-                    spent[pid] += sim_rules.UNITS[ev["unit_type"]].cost
+                    spent[owner] += sim_rules.UNITS[ev["unit_type"]].cost
         if verbose and game.tick % (60 * tr) == 0:
             print(f"  [{game.tick / tr / 60:5.1f} min] " + _brief(game), file=sys.stderr)
     wall = time.perf_counter() - t0
@@ -109,6 +124,7 @@ def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int
         if b.alive and b.owner in (0, 1):
             spent[b.owner] += sum(sim_rules.UNITS[q.item].cost for q in b.queue if q.paid)
     for pid in (0, 1):
+        stats[pid].count_events(tallies[pid])
         stats[pid].credits_mined = int(game.players[pid].credits) - start_credits[pid] + spent[pid]
         bot = bots[pid]
         if bot is not None:
@@ -118,7 +134,7 @@ def play_game(seed: int, p0: str, p1: str, max_minutes: float = 30.0, width: int
                       wall_s=round(wall, 2), sides=stats, ai_s=round(ai_s, 2))
 
 
-def _brief(game) -> str:
+def _brief(game: Game) -> str:
     v = game.view(None)
     parts = []
     for pid in (0, 1):
@@ -174,9 +190,9 @@ def summarize(results: list[GameResult]) -> str:
            f"no winner: {sum(1 for r in results if r.winner is None)}",
            f"   wall s min/avg/max: {min(walls):.1f}/{sum(walls) / n:.1f}/{max(walls):.1f}; "
            f"wall s per game-minute: {sum(walls) / max(1e-9, sum(mins)):.2f}"]
-    for lv, (o, f, _w) in sorted(by_level.items()):
+    for lv, (orders, refused, _wins) in sorted(by_level.items()):
         if lv != "idle":
-            out.append(f"   {lv}: orders {o}, refused {f} ({100.0 * f / o if o else 0:.2f}%)")
+            out.append(f"   {lv}: orders {orders}, refused {refused} ({100.0 * refused / orders if orders else 0:.2f}%)")
     return "\n".join(out)
 
 
