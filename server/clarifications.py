@@ -37,6 +37,7 @@ class Question:
     text: str
     clarify: dict[str, Any]
     created: float
+    selection: list[int] | None = None  # the client's selection when it was asked ("these units")
     answered: bool = False
 
     def option(self, i: Any) -> dict[str, Any]:
@@ -57,11 +58,11 @@ class ClarifyStore:
         self._open: OrderedDict[str, Question] = OrderedDict()
 
     def ask(self, clarify: dict[str, Any], request_id: str, room_id: str | None, player: int | None,
-            lang: str, text: str) -> dict[str, Any]:
+            lang: str, text: str, selection: list[int] | None = None) -> dict[str, Any]:
         """Remember a question; returns the ``clarify`` object to send (with ``id`` and ``expires_in_s``)."""
         self.cleanup()
         q = Question(uuid.uuid4().hex[:16], request_id, room_id, player, lang, text,
-                     {**clarify, "expires_in_s": int(self.ttl_s)}, self.clock())
+                     {**clarify, "expires_in_s": int(self.ttl_s)}, self.clock(), selection)
         q.clarify["id"] = q.id
         self._open[q.id] = q
         while len(self._open) > self.max_open:

@@ -70,6 +70,20 @@ def check_text(text: Any) -> str:
     return text
 
 
+MAX_SELECTION = 500  # ids in an order's selection (the order schema's bound on ids)
+
+
+def check_selection(value: Any) -> list[int] | None:
+    """The units selected in the client, sent with an order in words (None: no selection sent)."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or len(value) > MAX_SELECTION:
+        raise ProtocolError(f"'selection' must be a list of at most {MAX_SELECTION} unit ids")
+    if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 2**31 for v in value):
+        raise ProtocolError("'selection' must hold unit ids (integers)")
+    return list(dict.fromkeys(value))
+
+
 def parse_client_message(raw: str | bytes) -> ClientMessage:
     """Decode and validate one client message. Raises ProtocolError with a
     reason fit to send back; never anything else."""
@@ -88,7 +102,20 @@ def parse_client_message(raw: str | bytes) -> ClientMessage:
             raise ProtocolError("'command' needs an 'action' object")
         return ClientMessage(kind, {"action": data["action"]}, ref)
     if kind == "nl":
-        return ClientMessage(kind, {"text": check_text(data.get("text")), "lang": _check_lang(data.get("lang"))}, ref)
+        return ClientMessage(kind, {"text": check_text(data.get("text")), "lang": _check_lang(data.get("lang")),
+                                    "selection": check_selection(data.get("selection"))}, ref)
+    if kind == "cancel_plan":
+        pid = data.get("plan_id")
+        if isinstance(pid, bool) or not isinstance(pid, int) or not 0 <= pid < 2**31:
+            raise ProtocolError("'cancel_plan' needs an integer 'plan_id'")
+        return ClientMessage(kind, {"plan_id": pid}, ref)
+    if kind == "choose":
+        cid, option = data.get("clarify_id"), data.get("option")
+        if not isinstance(cid, str) or not 0 < len(cid) <= 64:
+            raise ProtocolError("'choose' needs a 'clarify_id' string")
+        if isinstance(option, bool) or not isinstance(option, int) or not 0 <= option < 64:
+            raise ProtocolError("'choose' needs an integer 'option'")
+        return ClientMessage(kind, {"clarify_id": cid, "option": option}, ref)
     if kind in ("analysis", "snapshot"):
         return ClientMessage(kind, {}, ref)
     if kind == "set_language":

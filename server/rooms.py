@@ -29,7 +29,7 @@ from .connection import PERSPECTIVE_SPECTATOR, Connection, Transport
 from .ai import Opponent
 from .cluster import new_room_id
 from .sim import Game, OrderResult
-from .sim.rules import TICK_RATE, rules_table
+from .sim.rules import MAX_PLANS_PER_PLAYER, TICK_RATE, rules_table
 from .stats import STAT_EVENTS
 
 log = logging.getLogger("room")
@@ -125,6 +125,7 @@ class Room:
         game: Game | None = None,
         seats: list[Seat] | None = None,
         restored: bool = False,
+        max_plans: int = MAX_PLANS_PER_PLAYER,
     ) -> None:
         """`game`, `seats`, `restored`: a room rebuilt from its game log (server.storage.restore)."""
         if difficulty not in DIFFICULTIES:
@@ -132,7 +133,7 @@ class Room:
         self.id = room_id
         self.seed = seed
         self.difficulty = difficulty
-        self.game = game if game is not None else Game(seed=seed, width=width, height=height)
+        self.game = game if game is not None else Game(seed=seed, width=width, height=height, max_plans=max_plans)
         self.map_info = self.game.map_info()
         self.seats = seats if seats is not None else [Seat("open"), Seat("ai")]
         ai = next((i for i, s in enumerate(self.seats) if s.kind == "ai"), None)
@@ -334,6 +335,7 @@ class Room:
                 "token": token, "map": self.map_info, "lang": client.lang,
                 "difficulty": self.difficulty, "tick_rate": TICK_RATE, "rules": rules_table(),
                 "tick": self.game.tick, "players": self.players_info(),
+                "plans": self.game.plans(client.player) if client.player is not None else [],
                 **({"restored": True} if self.restored else {}),
                 **({"replay": f"/replays/{self.id}"} if self.recorder is not None else {})}
 
@@ -377,6 +379,16 @@ class Room:
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self.run(), name=f"room-{self.id}")
+
+    async def advance(self, ticks: int) -> None:
+        """Fast-forward (operators and tests): `ticks` ticks now, as the loop runs them, yielding
+        now and then so clients are sent their states; the loop goes on at its pace afterwards."""
+        for i in range(ticks):
+            if self.closed or self.game.over:
+                return
+            self.tick_once()
+            if i % 10 == 9:
+                await asyncio.sleep(0)
 
     async def run(self) -> None:
         """Fixed-rate loop: tick n is due at t0 + n * 50 ms, so time spent in a
@@ -434,6 +446,8 @@ class Room:
             msg = {"type": "event", **ev}
             if target is None:
                 msg.pop("player", None)
+            elif ev.get("kind") == "plan":  # a plan changed: PROTOCOL's own message, not an event
+                msg = {"type": "plan", "plan": ev["plan"]}
             data = protocol.encode(msg)
             for c in self.clients:
                 if target is None or c.player == target or c.player is None:
@@ -525,7 +539,7 @@ class RoomManager:
 
     def __init__(self, *, max_rooms: int = 40, grace_s: float = 60.0, width: int = 64, height: int = 48,
                  max_spectators: int = 250, join_window_s: float = 120.0, control_limit: int = 256,
-                 metrics: Any = None) -> None:
+                 metrics: Any = None, max_plans: int = MAX_PLANS_PER_PLAYER) -> None:
         self.rooms: dict[str, Room] = {}
         self.max_rooms = max_rooms
         self.grace_s = grace_s
@@ -534,6 +548,7 @@ class RoomManager:
         self.join_window_s = join_window_s
         self.control_limit = control_limit
         self.metrics = metrics
+        self.max_plans = max_plans
         self.on_room_created: list[Callable[[Room], None]] = []
         self.on_room_closed: list[Callable[[str], None]] = []
         # Cluster mode: room ids start with this node's id, so any node (or a proxy) knows the owner.
@@ -555,7 +570,8 @@ class RoomManager:
         room_id = room_id or new_room_id(self.node_id)
         room = Room(room_id, seed=secrets.randbelow(2**31) if seed is None else seed, difficulty=difficulty,
                     width=self.width, height=self.height, max_spectators=self.max_spectators,
-                    join_window_s=self.join_window_s, control_limit=self.control_limit, metrics=self.metrics)
+                    join_window_s=self.join_window_s, control_limit=self.control_limit, metrics=self.metrics,
+                    max_plans=self.max_plans)
         self.rooms[room_id] = room
         for hook in self.on_room_created:
             hook(room)

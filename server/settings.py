@@ -51,6 +51,8 @@ class Settings:
     nl_cache_size: int = setting("NL_CACHE_SIZE", 512, "Recent translations kept in the LRU cache.")
     nl_max_per_client: int = setting("NL_MAX_PER_CLIENT", 8, "Unfinished language requests one client may have.")
     nl_timeout_s: float = setting("NL_TIMEOUT_S", 20.0, "A model translation past this is ended as `timeout`.")
+    max_plans_per_player: int = setting(
+        "MAX_PLANS_PER_PLAYER", 8, "Active plans (orders that wait for what they need) one player may hold.")
     analysis_interval_s: float = setting(
         "ANALYSIS_INTERVAL_S", 30.0, "Model analysis for active rooms every this many seconds (0 = on demand only).")
     analysis_min_interval_s: float = setting(

@@ -88,11 +88,14 @@ export class BattleEffects {
   /** Back from a hidden tab: drop what was in flight. */
   clear() { this.shots = []; this.blasts = []; this.smoke = []; }
 
-  /** How many shots are in flight, explosions burning, wrecks lying (for tests and the debug hook). */
+  /**
+   * For tests and the debug hook: shots in flight, explosions burning and wrecks lying now
+   * (`inFlight`, `burning`, `lying`), and totals since the page loaded (`shots`, `explosions`, `wrecks`).
+   */
   counts(now) {
-    return { inFlight: this.shots.filter((s) => now - s.t0 < s.dur).length,
-             explosions: this.blasts.filter((b) => now - b.t0 < b.dur).length,
-             wrecks: this.wrecks.length, ...this.stats };
+    return { inFlight: this.shots.filter((s) => now - s.t0 < s.dur && now >= s.t0).length,
+             burning: this.blasts.filter((b) => b.kind === "explosion" && now - b.t0 < b.dur && now >= b.t0).length,
+             lying: this.wrecks.length, ...this.stats };
   }
 
   // ---------- drawing ----------

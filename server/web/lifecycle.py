@@ -33,7 +33,7 @@ async def rooms_context(app: web.Application) -> AsyncIterator[None]:
     app[keys.ROOMS] = RoomManager(max_rooms=s.max_rooms, grace_s=s.room_grace_s, width=s.map_width,
                                   height=s.map_height, max_spectators=s.max_spectators,
                                   join_window_s=s.join_window_s, control_limit=s.ws_control_queue,
-                                  metrics=app[keys.METRICS])
+                                  metrics=app[keys.METRICS], max_plans=s.max_plans_per_player)
     yield
     await app[keys.ROOMS].close_all(WSCloseCode.GOING_AWAY, "server shutting down")
 

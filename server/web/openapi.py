@@ -47,14 +47,24 @@ def _described_schemas() -> dict[str, Any]:
             "lang": {"enum": list(LANGUAGES)},
             "room": {"type": "string"}, "player": {"enum": [0, 1]},
             "token": {"type": "string", "description": "the seat token; required to act in a room"},
-            "wait": {"type": "number", "minimum": 0, "maximum": 30}}},
+            "wait": {"type": "number", "minimum": 0, "maximum": 30},
+            "selection": {"type": "array", "maxItems": 500, "items": {"type": "integer", "minimum": 0},
+                          "description": "unit ids selected in the client: what \"these units\" mean"}}},
+        "ChooseBody": {"type": "object", "required": ["option"], "properties": {
+            "option": {"type": "integer", "minimum": 0, "description": "index of the chosen option"},
+            "room": {"type": "string"}, "player": {"enum": [0, 1]},
+            "token": {"type": "string", "description": "the seat token of the seat that was asked"}}},
         "TranslateAnswer": {"type": "object", "required": ["request_id", "status"], "properties": {
             "request_id": {"type": "string"},
             "status": {"enum": ["pending", "processing", "completed", "failed", "cancelled", "timeout"]},
             "source": {"type": "string"}, "language": {"enum": list(LANGUAGES)},
             "actions": action_list, "message": {"type": "string"},
             "latency_ms": {"type": "number"}, "executed": {"type": "boolean"},
-            "results": {"type": "array", "items": ref("OrderResult")}}},
+            "results": {"type": "array", "items": ref("OrderResult")},
+            "plan": {"type": "object", "description": "how the actions run when they wait for each other "
+                     "(PROTOCOL.md Plans; docs/WIRE.md)"},
+            "clarify": {"type": "object", "description": "a question asked instead of acting "
+                        "(PROTOCOL.md Clarification; answer it with POST /api/nl/requests/{id}/choose)"}}},
         "CancelAnswer": {"type": "object", "required": ["request_id", "cancelled"], "properties": {
             "request_id": {"type": "string"}, "cancelled": {"type": "boolean"}, "status": {"type": ["string", "null"]}}},
         "Examples": {"type": "object", "required": ["lang", "examples"], "properties": {
@@ -120,6 +130,10 @@ def operations() -> list[Operation]:
                   responses={200: ("answer", ref("TranslateAnswer")), 404: ERR}),
         Operation("DELETE", "/api/nl/requests/{request_id}", "Cancel a language request.", "language",
                   responses={200: ("cancelled or already finished", ref("CancelAnswer")), 404: ERR}),
+        Operation("POST", "/api/nl/requests/{request_id}/choose", "Answer the question (`clarify`) that request "
+                  "asked with one of its options; runs like a new order.", "language", body="ChooseBody",
+                  responses={200: ("done", ref("TranslateAnswer")), 400: ERR, 403: ("wrong token", ref("Error")),
+                             404: ERR}),
         Operation("GET", "/api/nl/examples", "Example orders to show players.", "language",
                   query=(("lang", {"enum": list(LANGUAGES)}, False, "language (default en)"),),
                   responses={200: ("examples", ref("Examples")), 400: ERR}),
@@ -134,6 +148,9 @@ def operations() -> list[Operation]:
                   responses={200: ("figures", ref("Operator")), 401: ERR, 404: ERR}),
         Operation("POST", "/api/admin/cleanup", "Operator: run housekeeping now.", "operator",
                   responses={200: ("what was cleaned", ref("Operator")), 401: ERR, 404: ERR}),
+        Operation("POST", "/api/admin/rooms/{room_id}/advance", "Operator and tests: step a room `ticks` ticks "
+                  "now (fast-forward), body {\"ticks\": 1..36000}.", "operator",
+                  responses={200: ("the room's tick after", ref("Operator")), 400: ERR, 401: ERR, 404: ERR}),
         Operation("GET", "/replays", "Recorded games (page).", "replays",
                   responses={200: ("HTML page", "text/html")}),
         Operation("GET", "/replays/{id}", "One recorded game's replay page.", "replays",

@@ -15,6 +15,7 @@ import psutil
 from aiohttp import web
 
 from .. import keys, protocol
+from ..clarifications import ClarifyError
 from ..llm import QueueFull
 from ..nl import examples as nl_examples
 from ..rooms import DIFFICULTIES, Room, RoomFull
@@ -136,6 +137,10 @@ async def translate(request: web.Request) -> web.Response:
     if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not math.isfinite(wait) or wait < 0:
         return json_error(400, "'wait' must be a number of seconds from 0 to 30")
     wait = min(float(wait), MAX_WAIT_S)
+    try:
+        selection = protocol.check_selection(body.get("selection"))
+    except protocol.ProtocolError as exc:
+        return json_error(400, str(exc))
     room, player = None, None
     if body.get("room") is not None:
         room = request.app[keys.ROOMS].get(body["room"]) if isinstance(body["room"], str) else None
@@ -163,7 +168,7 @@ async def translate(request: web.Request) -> web.Response:
             room.broadcast({"type": "nl_result", **final}, player=player)
 
     try:
-        job = jobs.submit(text, lang, room, player, push)
+        job = jobs.submit(text, lang, room, player, push, selection)
         job.owner = address
     except QueueFull:
         give_back()
@@ -209,6 +214,46 @@ async def cancel_request(request: web.Request) -> web.Response:
         return json_error(404, "unknown request")
     cancelled = jobs.cancel(rid)
     return json_response({"request_id": rid, "cancelled": cancelled, "status": (jobs.get(rid) or {}).get("status")})
+
+
+async def choose_request(request: web.Request) -> web.Response:
+    """`POST /api/nl/requests/{id}/choose`: answer the question request `id` asked (PROTOCOL.md
+    "Clarification"); runs like a new order and answers like the translate route."""
+    body = await read_json_object(request)
+    jobs = request.app[keys.NL_JOBS]
+    question = jobs.question_of(request.match_info["request_id"])
+    if question is None:
+        return json_error(404, "no open question for that request (unknown, expired or already answered)")
+    room, player = None, None
+    if question.room_id is not None:
+        room = request.app[keys.ROOMS].get(question.room_id)
+        if room is None or body.get("room") != question.room_id:
+            return json_error(404, "no open question for that request in that room")
+        player, error = _seat_from_token(room, body)
+        if error:
+            return json_error(403, error)
+    try:
+        job = jobs.choose(question.id, body.get("option"), room, player,
+                          (lambda final: room.broadcast({"type": "nl_result", **final}, player=player))
+                          if room is not None else None)
+    except ClarifyError as exc:
+        return json_error(400 if exc.code == "bad_option" else 404, exc.message)
+    final = await jobs.wait(job, MAX_WAIT_S)
+    return json_response(final if final is not None else {"request_id": job.request_id, "status": "pending"})
+
+
+async def admin_advance(request: web.Request) -> web.Response:
+    """Operators and tests: step a room `ticks` ticks now (fast-forward), as its own loop would."""
+    _check_admin(request)
+    room = request.app[keys.ROOMS].get(request.match_info["room_id"])
+    if room is None:
+        return json_error(404, "unknown room")
+    body = await read_json_object(request)
+    ticks = body.get("ticks")
+    if isinstance(ticks, bool) or not isinstance(ticks, int) or not 1 <= ticks <= 36_000:
+        return json_error(400, "'ticks' must be an integer from 1 to 36000")
+    await room.advance(ticks)
+    return json_response({"room": room.id, "tick": room.tick})
 
 
 async def examples(request: web.Request) -> web.Response:
@@ -262,8 +307,10 @@ def setup_routes(app: web.Application, static_dir: str) -> None:
     app.router.add_post("/api/nl/translate", translate)
     app.router.add_get("/api/nl/requests/{request_id}", get_request)
     app.router.add_delete("/api/nl/requests/{request_id}", cancel_request)
+    app.router.add_post("/api/nl/requests/{request_id}/choose", choose_request)
     app.router.add_get("/api/nl/examples", examples)
     app.router.add_get("/api/admin/rooms", admin_rooms)
     app.router.add_get("/api/admin/runtime", admin_runtime)
     app.router.add_post("/api/admin/cleanup", admin_cleanup)
+    app.router.add_post("/api/admin/rooms/{room_id}/advance", admin_advance)
     app.router.add_static("/static", static_dir, name="static")

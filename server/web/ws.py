@@ -20,6 +20,7 @@ from ..rooms import Room, RoomFull
 from ..limits import TokenBucket
 from .clients import client_address, origin_allowed
 from .i18n import pick_language
+from ..clarifications import ClarifyError
 from ..nl_jobs import result_dict
 
 log = logging.getLogger("web")
@@ -128,6 +129,7 @@ class Session:
             "command": self.on_command, "nl": self.on_nl, "cancel_nl": self.on_cancel_nl,
             "analysis": self.on_analysis, "snapshot": self.on_snapshot,
             "set_language": self.on_set_language, "ping": self.on_ping,
+            "cancel_plan": self.on_cancel_plan, "choose": self.on_choose,
         }
 
     def reply(self, message: dict[str, Any]) -> None:
@@ -184,22 +186,63 @@ class Session:
                                                     msg.ref))
             return
 
+        try:
+            job = jobs.submit(msg.body["text"], msg.body["lang"], room, player, self._deliver(msg, player),
+                              msg.body.get("selection"))
+        except (QueueFull, ValueError) as exc:  # bad text or a full queue: tell the player, keep the socket
+            self.client.push(protocol.error_message(nl_error_text(exc), msg.ref))
+            return
+        job.owner = client
+        self._ack(msg, job.request_id)
+
+    def _deliver(self, msg: protocol.ClientMessage, player: int) -> Callable[[dict[str, Any]], None]:
+        room = self.room
+
         def deliver(final: dict[str, Any]) -> None:
             result = {"type": "nl_result", **final}
             if msg.ref is not None:
                 result["ref"] = msg.ref
             room.broadcast(result, player=player)  # everyone seated as this player sees the outcome
+        return deliver
 
-        try:
-            job = jobs.submit(msg.body["text"], msg.body["lang"], room, player, deliver)
-        except (QueueFull, ValueError) as exc:  # bad text or a full queue: tell the player, keep the socket
-            self.client.push(protocol.error_message(nl_error_text(exc), msg.ref))
-            return
-        job.owner = client
-        ack: dict[str, Any] = {"type": "nl_ack", "request_id": job.request_id}
+    def _ack(self, msg: protocol.ClientMessage, request_id: str) -> None:
+        ack: dict[str, Any] = {"type": "nl_ack", "request_id": request_id}
         if msg.ref is not None:
             ack["ref"] = msg.ref
         self.reply(ack)
+
+    def on_choose(self, msg: protocol.ClientMessage) -> None:
+        """An answer to a clarify question: runs like a new order (nl_ack, then nl_result)."""
+        player = self._needs_seat(msg)
+        if player is None:
+            return
+        try:
+            job = self.app[keys.NL_JOBS].choose(msg.body["clarify_id"], msg.body["option"], self.room, player,
+                                                self._deliver(msg, player))
+        except ClarifyError as exc:
+            err: dict[str, Any] = {"type": "error", "error": exc.message, "code": exc.code}
+            if msg.ref is not None:
+                err["ref"] = msg.ref
+            self.reply(err)
+            return
+        job.owner = self.client
+        self._ack(msg, job.request_id)
+
+    def on_cancel_plan(self, msg: protocol.ClientMessage) -> None:
+        """Cancel one of this seat's plans through the game's gate (someone else's is unknown to it)."""
+        player = self._needs_seat(msg)
+        if player is None:
+            return
+        client, ref = self.client, msg.ref
+
+        def on_result(result: OrderResult) -> None:
+            answer = {"type": "command_result", **result_dict(result), "tick": self.room.tick,
+                      "plan_id": msg.body["plan_id"]}
+            if ref is not None:
+                answer["ref"] = ref
+            client.push(protocol.encode(answer))
+
+        self.room.submit(player, {"action": "cancel_plan", "plan": msg.body["plan_id"]}, on_result)
 
     def on_cancel_nl(self, msg: protocol.ClientMessage) -> None:
         ok = self.app[keys.NL_JOBS].cancel(msg.body["request_id"])

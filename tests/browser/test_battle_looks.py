@@ -58,6 +58,16 @@ def type_order(page, words_from_guide: bool = True, text: str | None = None) -> 
     page.press("#nl-input", "Enter")
 
 
+def follow_the_fight(page) -> None:
+    """Centre the camera on our units that are fighting (else on all of them)."""
+    page.evaluate("""() => { const g = window.__game;
+        const us = g.state.units.filter(u => u.owner === g.playerId && u.type !== 'harvester');
+        if (!us.length) return;
+        const fighting = us.filter(u => u.target != null);
+        const at = fighting.length ? fighting : us;
+        g.centerOn(at.reduce((s, u) => s + u.x, 0) / at.length, at.reduce((s, u) => s + u.y, 0) / at.length); }""")
+
+
 def test_first_game_guide_shows_the_first_step_and_nothing_sounds_before_a_click(game):
     page = game
     page.wait_for_selector("#guide:not(.hidden)", timeout=5000)
@@ -159,12 +169,7 @@ def test_a_battle_shows_shots_in_flight_and_explosions(game):
     # follow the army with the camera until its shots are seen in flight
     seen = None
     for _ in range(240):
-        page.evaluate("""() => { const g = window.__game;
-            const us = g.state.units.filter(u => u.owner === g.playerId && u.type !== 'harvester');
-            if (!us.length) return;
-            const fighting = us.filter(u => u.target != null);
-            const at = fighting.length ? fighting : us;
-            g.centerOn(at.reduce((s, u) => s + u.x, 0) / at.length, at.reduce((s, u) => s + u.y, 0) / at.length); }""")
+        follow_the_fight(page)
         fx = page.evaluate("() => window.__game.effects")
         if fx["inFlight"] >= 2:
             seen = fx
@@ -172,9 +177,17 @@ def test_a_battle_shows_shots_in_flight_and_explosions(game):
             break
         page.wait_for_timeout(500)
     assert seen, "no shots in flight were drawn during the attack"
-    page.wait_for_function("() => window.__game.effects.explosions >= 1 || window.__game.effects.wrecks >= 1",
-                           timeout=60000)
-    shot(page, "battle_explosion")
+    # and an explosion (a death or a shell landing) burning on screen
+    burning = None
+    for _ in range(240):
+        follow_the_fight(page)
+        fx = page.evaluate("() => window.__game.effects")
+        if fx["burning"] >= 1:
+            burning = fx
+            shot(page, "battle_explosion")
+            break
+        page.wait_for_timeout(250)
+    assert burning, "no explosion was drawn during the attack"
     snd = page.evaluate("() => window.__game.sound")
     assert sum(v for k, v in snd["played"].items() if k in ("bullet", "shell", "missile", "artillery")) >= 1
     assert page.errors == [], page.errors

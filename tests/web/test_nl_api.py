@@ -96,10 +96,11 @@ async def test_nl_over_websocket_ack_then_result(app_client: Any, ws_connect: An
     result = await probe.wait_for("nl_result")
     assert result["request_id"] == ack["request_id"] and result["ref"] == "a"
     assert [a["building_type"] for a in result["actions"]] == ["power_plant", "barracks"]
-    # The barracks needs the power plant to be finished: the gate says why.
-    assert result["results"][0] == {"ok": True}
-    assert result["results"][1]["ok"] is False and result["results"][1]["error"]
-    assert result["results"][1]["code"]  # stable, so clients can translate the refusal
+    # The barracks needs the power plant to be finished: a plan, whose second step waits for it.
+    assert result["executed"] is True and result["results"] == [{"ok": True}, {"ok": True}]
+    plan = result["plan"]
+    assert plan["status"] == "active" and [s["status"] for s in plan["steps"]] == ["running", "waiting"]
+    assert plan["steps"][1]["why"] == {"code": "wait_previous", "step": 0}
 
 
 async def test_fifty_quick_orders_get_fifty_answers(app_client: Any, ws_connect: Any) -> None:
