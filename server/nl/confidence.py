@@ -46,7 +46,7 @@ _VERB_KINDS = {
     "stop": {"stop"},
     "harvest": {"harvest"},
     "defend": {"defend_base"},
-    "retreat": {"move", "defend_base"},
+    "retreat": {"move", "defend_base", "harvest"},  # "back to mining", « retournent récolter »
     "launch": {"launch_superweapon", "attack", "move"},
 }
 _CORNER_DIRECTION = {"top_left": "northwest", "top_right": "northeast", "bottom_left": "southwest",
@@ -208,15 +208,10 @@ def _agreement(actions: Sequence[dict], parser_actions: Sequence[dict] | None) -
 
 
 def clause_count(items: Sequence[Item]) -> int:
-    """Order clauses in the lexer's items: runs between separators that name a verb or a thing to act on."""
-    n, cur = 0, False
-    for it in list(items) + [("SEP", "")]:
-        if it[0] == "SEP":
-            n += cur
-            cur = False
-        elif it[0] in ("V", "U", "B", "SW"):
-            cur = True
-    return max(1, n)
+    """Order clauses in the lexer's items, cut as the model's grammar cuts them (grammar.clause_items)."""
+    from .grammar import clause_items
+
+    return max(1, len(clause_items([tuple(it) for it in items])))
 
 
 def gather(text: str, actions: Sequence[dict], *, items: Sequence[Item] | None = None,

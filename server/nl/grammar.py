@@ -333,7 +333,11 @@ def clause_items(items: list[tuple]) -> list[list[tuple]]:
     out: list[list[tuple]] = []
     carry: list[tuple] = []
     for piece in pieces:
-        if not any(k in ("V", "B", "SW") for k, _ in piece):
+        kinds = {k for k, _ in piece}
+        own = bool(kinds & {"V", "B", "SW"}) \
+            or bool(kinds & {"U", "ALL", "SEL"} and kinds & {"D", "P", "XY"}) \
+            or bool(out and not carry and kinds & {"U", "B"})  # "... and two harvesters", "坦克往東，直升機往西"
+        if not own:
             carry += piece
             continue
         out.append(carry + piece)
