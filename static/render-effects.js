@@ -276,6 +276,8 @@ export function drawDamage(ctx, id, w, h, hpFraction, now) {
   const W = w * TILE, H = h * TILE;
   const sev = hpFraction < 0.3 ? 3 : hpFraction < 0.5 ? 2 : 1;
   ctx.save();
+  ctx.save();
+  ctx.beginPath(); ctx.rect(3, 3, W - 6, H - 6); ctx.clip();   // cracks and soot stay on the walls
   ctx.strokeStyle = "rgba(15,15,15,0.85)"; ctx.lineWidth = 1.6;
   for (let i = 0; i < sev * 2; i++) {     // cracks
     let x = 6 + rnd(id * 5 + i) * (W - 12), y = 6 + rnd(id * 11 + i) * (H - 12);
@@ -283,24 +285,33 @@ export function drawDamage(ctx, id, w, h, hpFraction, now) {
     for (let j = 0; j < 3; j++) { x += (rnd(id + i * 3 + j) - 0.5) * 14; y += 4 + rnd(id * 2 + j + i) * 6; ctx.lineTo(x, y); }
     ctx.stroke();
   }
-  if (sev >= 2) {     // soot and rising smoke
-    ctx.fillStyle = "rgba(20,20,20,0.35)";
-    ctx.beginPath(); ctx.arc(W * (0.3 + rnd(id) * 0.4), H * 0.4, 8, 0, Math.PI * 2); ctx.fill();
+  if (sev >= 2) {     // soot
+    ctx.fillStyle = "rgba(15,15,15,0.45)";
+    ctx.beginPath(); ctx.arc(W * (0.3 + rnd(id) * 0.4), H * 0.4, 10, 0, Math.PI * 2); ctx.fill();
+    ctx.beginPath(); ctx.arc(W * (0.2 + rnd(id + 5) * 0.6), H * 0.7, 7, 0, Math.PI * 2); ctx.fill();
+  }
+  ctx.restore();
+  if (sev >= 3) {     // flames, with a glow
+    for (let i = 0; i < 3; i++) {
+      const fx = W * (0.2 + rnd(id * 7 + i) * 0.6), fy = H * (0.35 + rnd(id * 9 + i) * 0.45);
+      const f = 0.75 + 0.25 * Math.sin(now / 90 + i * 2);
+      const glow = ctx.createRadialGradient(fx, fy - 6, 1, fx, fy - 6, 16);
+      glow.addColorStop(0, "rgba(255,120,30,0.55)"); glow.addColorStop(1, "rgba(255,80,0,0)");
+      ctx.fillStyle = glow; ctx.beginPath(); ctx.arc(fx, fy - 6, 16, 0, Math.PI * 2); ctx.fill();
+      ctx.fillStyle = `rgba(220,38,38,${0.9 * f})`;
+      ctx.beginPath(); ctx.moveTo(fx - 7, fy); ctx.quadraticCurveTo(fx - 2, fy - 24 * f, fx + 7, fy); ctx.fill();
+      ctx.fillStyle = `rgba(251,146,60,${0.95 * f})`;
+      ctx.beginPath(); ctx.moveTo(fx - 5, fy); ctx.quadraticCurveTo(fx, fy - 17 * f, fx + 5, fy); ctx.fill();
+      ctx.fillStyle = `rgba(254,240,138,${f})`;
+      ctx.beginPath(); ctx.moveTo(fx - 2.5, fy); ctx.quadraticCurveTo(fx, fy - 8 * f, fx + 2.5, fy); ctx.fill();
+    }
+  }
+  if (sev >= 2) {     // rising smoke, above the roof
     for (let i = 0; i < 2 + sev; i++) {
       const k = ((now / 1600 + i / (2 + sev) + rnd(id + i)) % 1);
       const sx = W * (0.25 + rnd(id * 3 + i) * 0.5);
-      ctx.fillStyle = `rgba(55,55,58,${0.5 * (1 - k)})`;
-      ctx.beginPath(); ctx.arc(sx + k * 8, H * 0.35 - k * 34, 4 + k * 9, 0, Math.PI * 2); ctx.fill();
-    }
-  }
-  if (sev >= 3) {     // flames
-    for (let i = 0; i < 3; i++) {
-      const fx = W * (0.2 + rnd(id * 7 + i) * 0.6), fy = H * (0.3 + rnd(id * 9 + i) * 0.5);
-      const f = 0.7 + 0.3 * Math.sin(now / 90 + i * 2);
-      ctx.fillStyle = `rgba(249,115,22,${0.85 * f})`;
-      ctx.beginPath(); ctx.moveTo(fx - 5, fy); ctx.quadraticCurveTo(fx, fy - 16 * f, fx + 5, fy); ctx.fill();
-      ctx.fillStyle = `rgba(253,224,71,${0.9 * f})`;
-      ctx.beginPath(); ctx.moveTo(fx - 2.5, fy); ctx.quadraticCurveTo(fx, fy - 8 * f, fx + 2.5, fy); ctx.fill();
+      ctx.fillStyle = `rgba(40,40,44,${0.6 * (1 - k)})`;
+      ctx.beginPath(); ctx.arc(sx + k * 10, H * 0.35 - k * 40, 5 + k * 11, 0, Math.PI * 2); ctx.fill();
     }
   }
   ctx.restore();
