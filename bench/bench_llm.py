@@ -12,6 +12,7 @@ Measures, for a translator-sized prefix (~400 tokens) and an analyst-sized one:
     python bench/bench_llm.py --part tick --configs 1:0,1:10,2:10   # threads:nice
     python bench/bench_llm.py --json out.json
     python bench/bench_llm.py --part accuracy --concurrency 4   # model-only accuracy on the held-out sets
+    python bench/bench_llm.py --part grammar --rounds 4         # grammar vs decode time per token
 """
 
 from __future__ import annotations
@@ -279,9 +280,56 @@ def bench_accuracy(sets: list[str], concurrency: int, batch: int) -> dict[str, A
     return out
 
 
+def bench_grammar(n: int) -> dict[str, Any]:
+    """Grammar cost per token against decode cost, for the translator's real prompt:
+    the old way (JSON answer, the whole vocabulary masked by the grammar at every token,
+    as llama-cpp-python's generate() does), the JSON answer with the lazy check, and the
+    compact answer with the lazy check and grammar-forced text. Orders one at a time."""
+    from server.llm.local import LocalBackend
+    from server.nl.grammar import compact_grammar_for, grammar_for
+    from server.nl.task_prompts import TRANSLATE_SYSTEM, translate_user
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
+    from harness import model_texts
+
+    texts = model_texts(n, seed=5)
+    out: dict[str, Any] = {"loadavg_start": os.getloadavg()[0], "orders": n}
+    for name, make_grammar, mode in (("json_full_mask", grammar_for, "full"), ("json_lazy", grammar_for, "lazy"),
+                                     ("compact_lazy", compact_grammar_for, "lazy")):
+        # nice 0: on a shared box a niced thread measures the neighbours' load, not the grammar
+        settings = LLMSettings(batch_size=1, nice=0, default_timeout_s=300)
+        backend = LocalBackend(settings, grammar_mode=mode)
+        w = ModelWorker(settings, backend=backend)
+        w.start()
+        while w.state == "loading":
+            time.sleep(0.01)
+        run_one(w, task="translate", system=TRANSLATE_SYSTEM, user="", max_tokens=1)  # prefix, not counted
+        base = dict(backend.stats)
+        lat, toks = [], []
+        for text in texts:
+            snap = run_one(w, task="translate", system=TRANSLATE_SYSTEM, user=translate_user(text),
+                           grammar=make_grammar(text), max_tokens=120)
+            lat.append(snap["latency_ms"])
+            toks.append(snap["tokens"])
+        st = {k: backend.stats[k] - base[k] for k in base if k != "max_rows"}
+        n_tok = max(1, st["sampled_tokens"] + st["forced_tokens"])
+        out[name] = {
+            "latency_ms_p50": statistics.median(lat), "tokens_per_answer_mean": round(sum(toks) / len(toks), 1),
+            "decode_steps": int(st["steps"]), "decode_ms_per_step": round(1000 * st["decode_s"] / max(1, st["steps"]), 2),
+            "grammar_ms_per_token": round(1000 * st["grammar_s"] / n_tok, 3),
+            "grammar_share_of_time": round(st["grammar_s"] / max(1e-9, st["grammar_s"] + st["decode_s"]), 3),
+            "sampled_tokens": int(st["sampled_tokens"]), "forced_tokens": int(st["forced_tokens"]),
+            "full_vocabulary_masks": int(st["grammar_full_masks"]),
+        }
+        print(name, out[name], file=sys.stderr)
+        w.close()
+    out["loadavg_end"] = os.getloadavg()[0]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["all", "prefix", "tick", "accuracy"], default="all")
+    ap.add_argument("--part", choices=["all", "prefix", "tick", "accuracy", "grammar"], default="all")
     ap.add_argument("--threads", default="1", help="prefix part: n_threads (n_threads_batch = same)")
     ap.add_argument("--configs", default="1:0,1:10,2:0,2:10",
                     help="tick part: threads:nice pairs to compare (n_threads_batch = n_threads)")
@@ -303,6 +351,8 @@ def main() -> None:
         result["prefix"] = {f"threads {t}": bench_prefix(t, t, args.rounds, modes) for t in threads}
     if args.part in ("all", "tick"):
         result["tick"] = bench_tick(configs, args.seconds, args.work_ms)
+    if args.part == "grammar":
+        result["grammar"] = bench_grammar(args.rounds * 3)
     if args.part == "accuracy":
         result["accuracy"] = bench_accuracy([x for x in args.sets.split(",") if x], args.concurrency, args.batch)
     if args.json:

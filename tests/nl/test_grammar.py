@@ -100,3 +100,70 @@ def test_llama_cpp_compiles_grammar():
     assert LlamaGrammar.from_string(action_grammar(), verbose=False) is not None
     for text in ("artillery to the enemy", "up top", "tanks", "build 3 tanks and a refinery", "x"):
         assert LlamaGrammar.from_string(grammar_for(text), verbose=False) is not None
+
+
+# ------------------------------------------------------------------ compact answers (what the model writes now)
+from server.nl.compact import parse_compact, to_compact  # noqa: E402
+from server.nl.grammar import compact_grammar, compact_grammar_for, compact_regex  # noqa: E402
+from server.nl.schema import clean_actions  # noqa: E402
+
+
+@pytest.mark.parametrize("actions", [a for a in VALID if a])
+def test_compact_form_of_every_json_answer_is_accepted_and_parses_back(actions):
+    line = to_compact(actions)
+    assert compact_regex().fullmatch(line), line
+    assert parse_compact(line) == actions
+    assert clean_actions(parse_compact(line)) == actions
+
+
+def test_compact_grammar_reaches_every_enum_value_and_selection():
+    rx = compact_regex()
+    for u in UNITS:
+        assert rx.fullmatch(f"build {u} 1") and rx.fullmatch(f"harvest {u}") and rx.fullmatch(f"stop {u},3")
+    for b in BUILDINGS:
+        assert rx.fullmatch(f"build {b}")
+    for d in DIRECTIONS:
+        assert rx.fullmatch(f"launch {d}") and rx.fullmatch(f"move all {d}")
+    for p in PLACES:
+        assert rx.fullmatch(f"launch {p}") and rx.fullmatch(f"attack tank,20 {p}")
+    for c in range(1, 21):
+        assert rx.fullmatch(f"build tank {c}")
+
+
+@pytest.mark.parametrize("text", ["", "build", "build tank", "build tank 21", "build tank 0", "build hq",
+                                  "move tank", "move tank up", "attack tank moon", "dance", "stop all; ",
+                                  "stop all;stop all", "; ".join(["stop all"] * 5), "build refinery 2",
+                                  '[{"action": "stop", "units": {"type": "all"}}]'])
+def test_compact_grammar_rejects(text):
+    assert not compact_regex().fullmatch(text)
+
+
+def test_everything_the_compact_grammar_accepts_is_schema_valid():
+    rx = compact_regex()
+    words = ["tank", "all", "tank,2", "nope", "north", "ore", "moon", "3", "refinery"]
+    for verb in ("build", "move", "attack", "stop", "harvest", "defend", "launch"):
+        for a in words:
+            for b in ["", *words]:
+                line = f"{verb} {a} {b}".strip()
+                if rx.fullmatch(line):
+                    acts = parse_compact(line)
+                    assert len(acts) == 1 and clean_actions(acts) == acts, line
+
+
+def test_compact_grammar_is_narrowed_like_the_json_one():
+    rx = re.compile(gbnf_to_regex(compact_grammar_for("artillery to the enemy")))
+    assert rx.fullmatch("attack artillery nearest_enemy")
+    assert not rx.fullmatch("attack tank nearest_enemy") and not rx.fullmatch("build refinery")
+    one = re.compile(gbnf_to_regex(compact_grammar_for("tanks go north")))
+    assert one.fullmatch("move tank north") and not one.fullmatch("move tank north; move tank north")
+    two = re.compile(gbnf_to_regex(compact_grammar_for("build a power plant and a barracks")))
+    assert two.fullmatch("build power_plant; build barracks")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama_cpp not installed")
+def test_llama_cpp_compiles_compact_grammars():
+    from llama_cpp import LlamaGrammar
+
+    assert LlamaGrammar.from_string(compact_grammar(), verbose=False) is not None
+    for text in ("artillery to the enemy", "up top", "tanks", "build 3 tanks and a refinery", "x"):
+        assert LlamaGrammar.from_string(compact_grammar_for(text), verbose=False) is not None
