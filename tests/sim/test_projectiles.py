@@ -30,6 +30,8 @@ def test_weapons_fly_at_their_speeds_from_the_rules_table():
     for utype, u in R.UNITS.items():
         assert (u.weapon in R.WEAPONS) == u.armed, utype
         assert table["units"][utype]["weapon"] == (u.weapon or None)
+    for btype, b in R.BUILDINGS.items():
+        assert (b.weapon in R.WEAPONS) == b.armed, btype
     speeds = {k: v["speed_tiles_per_s"] for k, v in table["weapons"].items()}
     assert speeds["bullet"] > speeds["shell"] > speeds["artillery"]
     assert table["weapons"]["artillery"]["arc"] and not table["weapons"]["artillery"]["homing"]
