@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..clarifications import ClarifyError
 from ..limits import TokenBucket
 from ..llm import QueueFull
 from ..nl import heuristic_analysis
@@ -55,6 +56,9 @@ class Translating(Protocol):
     def wait(self, job: Any, timeout: float) -> Awaitable[dict[str, Any] | None]: ...
 
     def get(self, request_id: str) -> dict[str, Any] | None: ...
+
+    def choose(self, clarify_id: Any, option: Any, room: Room | None, player: int | None,
+               listener: Callable[[dict[str, Any]], None] | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,10 @@ class SeatService:
         Wrong room: 404; wrong token or another player's number: 403."""
         room = self.rooms.get(room_id) if isinstance(room_id, str) else None
         if room is None:
+            elsewhere = self.rooms.owner_url(room_id) if isinstance(room_id, str) else None
+            if elsewhere:  # cluster mode: another node runs it (docs/DEPLOY.md)
+                raise SeatError(421, f"room {room_id} runs on another server: use {elsewhere}/mcp "
+                                     f"(or {elsewhere}/api/rooms/{room_id}/...)", "wrong_server")
             raise SeatError(404, "unknown room", "unknown_room")
         if not isinstance(token, str) or not token:
             raise SeatError(403, "a seat token is required", "forbidden")
@@ -251,6 +259,20 @@ class SeatService:
             return final
         current = self.jobs.get(job.request_id) or {}
         return {"request_id": job.request_id, "status": current.get("status", "pending")}
+
+    async def choose(self, seat: HeldSeat, clarify_id: str, option: int, wait_s: float = 10.0) -> dict[str, Any]:
+        """Answer the question (`clarify`) an order asked this seat; runs like a new order."""
+        if self.jobs is None:
+            raise SeatError(503, "orders in words are not available here", "unavailable")
+        seat.busy += 1
+        try:
+            job = self.jobs.choose(clarify_id, option, seat.room, seat.player)
+            final = await self.jobs.wait(job, wait_s)
+        except ClarifyError as exc:
+            raise SeatError(400 if exc.code == "bad_option" else 404, exc.message, exc.code) from None
+        finally:
+            seat.busy -= 1
+        return final if final is not None else {"request_id": job.request_id, "status": "pending"}
 
     async def wait(self, seat: HeldSeat, ticks: int, until_event: bool) -> dict[str, Any]:
         """Return after `ticks` game ticks, or sooner on an event for this seat."""

@@ -69,7 +69,14 @@ DESCRIPTIONS: dict[str, str] = {
         "types it in the game ('build a barracks then train 5 infantry', 'envoie les chars au nord', "
         "'全軍攻擊敵方基地'). It is translated to ACTIONs and executed for your seat; the answer lists "
         "the actions understood and, once executed, each one's result. Use act when you know the exact "
-        "ACTION: it is faster and never misunderstood."),
+        "ACTION: it is faster and never misunderstood. When the words need something you lack (training "
+        "infantry without a barracks) or are unclear, nothing runs and the answer has `clarify`: a question "
+        "with options, the first usually the plan that builds what is missing; answer it with choose."),
+    "choose": (
+        "Answer the question an order asked (the `clarify` object of an order's answer): pass its id as "
+        "clarify_id and the index of one of its options. The chosen option runs like a new order and the "
+        "answer has the same shape as order's (actions, executed, results, and a plan when the option builds "
+        "a chain such as power plant -> barracks -> infantry). Questions expire after 60 seconds."),
     "get_advice": (
         "Ask the tactical advisor what to do next: a short assessment of your economy, army and the "
         "visible threat, in the language you ask for (en, fr or zh-TW), computed from your own fogged "
@@ -204,6 +211,8 @@ def build_server(seats: SeatService, *, create_rate: float = 0.2, create_burst: 
             return await seats.act(seat, args["actions"])
         if name == "order":
             return await seats.order(seat, args["text"], args.get("lang"), ORDER_WAIT_S)
+        if name == "choose":
+            return await seats.choose(seat, args["clarify_id"], args["option"], ORDER_WAIT_S)
         if name == "get_advice":
             return seats.advice(seat, args.get("lang", "en"))
         if name == "wait":

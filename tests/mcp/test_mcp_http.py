@@ -16,7 +16,7 @@ from tests.conftest import WSProbe
 
 from .conftest import call, call_error, mcp_client
 
-TOOLS = {"create_game", "get_state", "act", "order", "get_advice", "get_rules", "wait"}
+TOOLS = {"create_game", "get_state", "act", "order", "choose", "get_advice", "get_rules", "wait"}
 
 
 def room_of(server: Any, room_id: str) -> Room:
@@ -120,25 +120,35 @@ async def test_a_game_through_the_tools(start_server: Any) -> None:
         assert waited["waited"] >= 10 and waited["tick"] >= before + 10
 
 
-@pytest.mark.parametrize(("lang", "text", "unit"), [
-    ("en", "train 3 infantry", "infantry"),
-    ("fr", "entraîne cinq fantassins", "infantry"),
-    ("zh-TW", "訓練五個步兵", "infantry"),
+@pytest.mark.parametrize(("lang", "text", "build"), [
+    ("en", "train 3 infantry", "build a power plant"),
+    ("fr", "entraîne cinq fantassins", "construis une centrale"),
+    ("zh-TW", "訓練五個步兵", "建造發電廠"),
 ])
-async def test_orders_in_words_in_each_language(start_server: Any, lang: str, text: str, unit: str) -> None:
+async def test_orders_in_words_in_each_language(start_server: Any, lang: str, text: str, build: str) -> None:
     server = await start_server()
     async with mcp_client(server) as client:
         seat_info = await call(client, "create_game", {"difficulty": "easy"})
         seat = {"room": seat_info["room"], "token": seat_info["token"]}
-        # Without a barracks the gate refuses the training, with its reason.
-        answer = await call(client, "order", {**seat, "text": text, "lang": lang})
-        assert answer["status"] == "completed" and answer["language"] == lang
-        assert answer["actions"][0]["action"] == "build_unit" and answer["actions"][0]["unit_type"] == unit
-        assert answer["executed"] is False and answer["results"][0]["ok"] is False
+        room = room_of(server, seat_info["room"])
         # A building order in words is executed for this seat.
-        build = {"en": "build a power plant", "fr": "construis une centrale", "zh-TW": "建造發電廠"}[lang]
         answer = await call(client, "order", {**seat, "text": build, "lang": lang})
-        assert answer["executed"] is True, answer
+        assert answer["status"] == "completed" and answer["language"] == lang
+        assert answer["actions"] == [{"action": "build_building", "building_type": "power_plant"}]
+        assert answer["executed"] is True and answer["results"] == [{"ok": True}]
+        assert player0_orders(room) == 1
+        # Training with no barracks: nothing runs, the answer asks (in the order's language) ...
+        answer = await call(client, "order", {**seat, "text": text, "lang": lang})
+        assert answer["actions"] == [] and answer["executed"] is False
+        question = answer["clarify"]
+        assert question["question"] and question["options"][0]["actions"][-1]["unit_type"] == "infantry"
+        assert player0_orders(room) == 1
+        # ... and choosing the first option runs the plan that builds what is missing.
+        chosen = await call(client, "choose", {**seat, "clarify_id": question["id"], "option": 0})
+        assert chosen["status"] == "completed" and chosen["results"] and chosen["results"][0]["ok"] is True
+        assert player0_orders(room) > 1
+        again = await call_error(client, "choose", {**seat, "clarify_id": question["id"], "option": 0})
+        assert again["code"] == "unknown_clarify"  # a question is answered once
         state = await call(client, "get_state", seat)
         assert state["credits"] < 5000 and any(b["type"] == "power_plant" for b in state["buildings"])
 
