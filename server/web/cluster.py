@@ -39,6 +39,7 @@ from ..cluster import (
     RoomLoad,
     RoomLocation,
     SeatRecord,
+    owner_of,
     redis_directory,
 )
 from ..rooms import Room, RoomFull, RoomManager
@@ -116,10 +117,20 @@ async def cluster_context(app: web.Application) -> AsyncIterator[None]:
 
     rooms.on_room_closed.append(released)
 
+    live: dict[str, NodeInfo] = {}
+
+    def owner_url(room_id: str) -> str | None:
+        node = live.get(owner_of(room_id) or "")
+        return node.url if node is not None and node.id != directory.node.id else None
+
+    rooms.owner_url = owner_url  # for MCP tools, which cannot follow a redirect
+
     async def beat() -> None:
         while True:
             try:
                 await directory.heartbeat(node_load(rooms))
+                live.clear()
+                live.update({n.id: n for n in await directory.nodes()})
             except Exception as exc:  # noqa: BLE001  # Redis away: keep serving local rooms, retry
                 log.warning("heartbeat failed: %s", exc)
             await asyncio.sleep(settings.node_heartbeat_s)

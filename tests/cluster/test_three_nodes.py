@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import pytest
 from aiohttp import ClientSession, WSMsgType, WSServerHandshakeError
+from mcp import Client
 
 from server.cluster import owner_of
 from tests.cluster.conftest import RedisServer
@@ -149,6 +150,13 @@ async def test_a_player_joining_through_another_node_plays_normally(nodes: list[
         if resp.status != 404:  # the seats API exists: it must answer for the owner's room
             assert resp.status == 200, await resp.text()
             assert str(resp.url).startswith(owner.url)
+    # An MCP client on the wrong node is told where the room runs; there, the tools act for the seat.
+    async with Client(f"{via.url}/mcp") as agent:
+        told = await agent.call_tool("get_state", {"room": room, "token": welcome["token"]})
+        assert told.is_error and f"{owner.url}/mcp" in told.content[0].text
+    async with Client(f"{owner.url}/mcp") as agent:
+        state = await agent.call_tool("get_state", {"room": room, "token": welcome["token"]})
+        assert not state.is_error and state.structured_content is not None
     await probe.ws.close()
 
 
