@@ -554,7 +554,9 @@ class RoomManager:
         # Cluster mode: room ids start with this node's id, so any node (or a proxy) knows the owner.
         self.node_id: str | None = None
         self.stopping = False  # close_all() began: rooms close because the process stops, not the games
-        self.stopping = False  # close_all() began: rooms close because the process stops, not the games
+        # Cluster mode: the URL of the node that runs a room this one does not, for callers
+        # that cannot be redirected (MCP tools); set by server/web/cluster.py.
+        self.owner_url: Callable[[str], str | None] = lambda room_id: None
 
     def get(self, room_id: str) -> Room | None:
         return self.rooms.get(room_id)
