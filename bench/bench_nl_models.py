@@ -157,8 +157,9 @@ def calibrate(rows: list[dict], cases: list[dict], max_wrong: float = 0.02) -> d
     For each row: the model's reading (the executed actions, or the first option of the
     question when it asked), whether that reading is right, and its confidence score
     (from the answer, else computed here). For each threshold t: executed = score >= t;
-    right-executed, wrong-executed and asked shares. The threshold chosen is the lowest
-    whose wrong-executed share is <= max_wrong (the most orders executed for that risk).
+    right-executed, wrong-executed and asked shares. The threshold chosen is the highest whose
+    wrong-executed share is <= max_wrong and whose right share is within one order of the best
+    such (the safest point of the plateau).
     Also a reliability curve: score bins -> share of right readings.
     """
     from server.nl import confidence as C
@@ -185,14 +186,18 @@ def calibrate(rows: list[dict], cases: list[dict], max_wrong: float = 0.02) -> d
         sweep.append({"t": t, "right": round(sum(ok for _, ok in ex) / n, 3),
                       "wrong": round(sum(not ok for _, ok in ex) / n, 3),
                       "asked": round((len(points) - len(ex)) / n, 3)})
-    ok_ts = [p["t"] for p in sweep if p["wrong"] <= max_wrong]
+    # among thresholds that keep wrong-and-executed within max_wrong, the highest one that still
+    # executes (nearly) as many right readings as the best: the safest on the plateau
+    safe = [p for p in sweep if p["wrong"] <= max_wrong]
+    best = max((p["right"] for p in safe), default=0.0)
+    ok_ts = [p["t"] for p in safe if p["right"] >= best - 0.011]
     bins = []
     for lo in [i / 5 for i in range(5)]:
         inside = [ok for s, ok in points if lo <= s < lo + 0.2 or (lo == 0.8 and s == 1.0)]
         if inside:
             bins.append({"score": f"{lo:.1f}-{lo + 0.2:.1f}", "n": len(inside),
                          "right": round(sum(inside) / len(inside), 3)})
-    return {"threshold": min(ok_ts) if ok_ts else None, "sweep": sweep, "bins": bins,
+    return {"threshold": max(ok_ts) if ok_ts else None, "sweep": sweep, "bins": bins,
             "readings": len(points), "cases": n}
 
 
