@@ -224,12 +224,15 @@ async def part_ops(args: argparse.Namespace) -> dict[str, Any]:
         await b.heartbeat(load)
 
         async def timed(fn: Any, n: int) -> dict[str, Any]:
+            """Wall time per call (includes waiting for Redis, another process on this
+            box) and this process's CPU time per call (what the node's loop pays)."""
             xs = []
+            cpu0 = time.process_time()
             for _ in range(n):
                 t = time.perf_counter()
                 await fn()
                 xs.append((time.perf_counter() - t) * 1000)
-            return summary(xs, 3)
+            return {**summary(xs, 3), "cpu_ms_per_call": round((time.process_time() - cpu0) * 1000 / n, 3)}
 
         async def acquire_release() -> None:
             await a.acquire("ws", "10.0.0.1", 32)
@@ -239,6 +242,10 @@ async def part_ops(args: argparse.Namespace) -> dict[str, Any]:
                "acquire_release_ms": await timed(acquire_release, args.n),
                "place_ms": await timed(a.place, min(args.n, 500)),
                "heartbeat_40_rooms_ms": await timed(lambda: b.heartbeat(load), min(args.n, 500))}
+        # What Redis holds per room and per node (MEMORY USAGE, bytes).
+        out["redis_bytes"] = {"room_record": await b.redis.memory_usage(b._k("room", "b.r0")),
+                              "node_entry": await b.redis.memory_usage(b._k("node", "b")),
+                              "node_room_set_40": await b.redis.memory_usage(b._k("node-rooms", "b"))}
         await a.redis.aclose()
         await b.redis.aclose()
         return {"part": "ops", "machine": machine(), "n": args.n, **out}
