@@ -18,6 +18,7 @@ TWENTY_MINUTES = 20 * 60 * R.TICK_RATE
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)   # ~1.5 min on a quiet box, 3.5 min at load 13
 def test_a_twenty_minute_computer_game_replays_with_every_stored_hash_equal(gamelog: GameLog) -> None:
     # seed 1, normal against normal: still fighting after 20 minutes (about 90 s to play here)
     game = record_game(gamelog, "long", seed=1, ticks=TWENTY_MINUTES, levels=("normal", "normal"))
