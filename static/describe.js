@@ -8,6 +8,8 @@ function name(type) { return type ? t(type) : "?"; }
 export function describeSel(sel) {
   if (!sel) return t("sel_all");
   if (Array.isArray(sel.ids)) return t("sel_ids", { n: sel.ids.length });
+  if (sel.selection) return t("sel_selection");
+  if (sel.step != null) return t("sel_step", { n: Number(sel.step) + 1 });
   if (sel.type === "all" || !sel.type) return sel.count ? t("sel_type_count", { count: sel.count, what: t("units") }) : t("sel_all");
   return sel.count ? t("sel_type_count", { count: sel.count, what: name(sel.type) }) : t("sel_type", { what: name(sel.type) });
 }

@@ -42,7 +42,16 @@ export class Intents {
   /** The sim's extension: sell an own building. */
   sell(buildingId) { return this.command({ action: "sell", building: buildingId }); }
 
-  orderInWords(text, lang, ref) { return this.conn.send({ type: "nl", text, lang, ref }); }
+  /** An order in words; `selection`: the own unit ids selected now (what "these units" mean). */
+  orderInWords(text, lang, ref, selection) {
+    const m = { type: "nl", text, lang, ref };
+    if (selection && selection.length) m.selection = selection.slice(0, 500);
+    return this.conn.send(m);
+  }
+  /** Answer a `clarify` question with option `option` (answered like an order in words). */
+  choose(clarifyId, option, ref) { return this.conn.send({ type: "choose", clarify_id: clarifyId, option, ref }); }
+  /** Cancel one of our plans (answered by a `command_result`). */
+  cancelPlan(planId) { return this.conn.send({ type: "cancel_plan", plan_id: planId, ref: this.nextRef++ }); }
   cancelOrderInWords(requestId) { return this.conn.send({ type: "cancel_nl", request_id: requestId }); }
   askAnalysis() { return this.conn.send({ type: "analysis" }); }
   setLanguage(lang) { return this.conn.send({ type: "set_language", lang }); }

@@ -13,6 +13,7 @@ import { TopBar } from "./panels/topbar.js";
 import { Sidebar } from "./panels/sidebar.js";
 import { SelectionInfo } from "./panels/selection-info.js";
 import { OrdersPanel } from "./panels/orders.js";
+import { PlansPanel } from "./panels/plans.js";
 import { AdvisorPanel } from "./panels/advisor.js";
 import { EventFeed } from "./panels/event-feed.js";
 import { GameOverPanel } from "./panels/game-over.js";
@@ -50,6 +51,7 @@ class GamePage {
     this.sidebar = new Sidebar(parts);
     this.selectionInfo = new SelectionInfo(parts);
     this.orders = new OrdersPanel(parts);
+    this.plans = new PlansPanel(parts);
     this.advisor = new AdvisorPanel(parts);
     this.eventFeed = new EventFeed(parts);
     this.gameOver = new GameOverPanel(parts);
@@ -109,6 +111,7 @@ class GamePage {
       case "nl_ack": return this.orders.onAck(m);
       case "nl_result": return this.orders.onResult(m);
       case "nl_cancelled": return this.orders.onCancelled(m);
+      case "plan": return this.plans.onPlan(m);
       case "analysis": return this.advisor.onAnalysis(m);
       case "pong": return this.topBar.setLatency(this.connection.latency);
       case "error":
@@ -138,6 +141,7 @@ class GamePage {
     this.topBar.onWelcome();
     if (m.restored) feed(t("game_restored"), "good");
     this.sidebar.onWelcome();
+    this.plans.onWelcome(m);
     this.gameOver.onWelcome(newRoom);
     this.selectionInfo.update();
     this.renderer.resize();
@@ -187,6 +191,7 @@ class GamePage {
     this.sidebar.onLanguage();
     this.selectionInfo.update();
     this.orders.onLanguage();
+    this.plans.onLanguage();
     this.advisor.onLanguage();
     showModeHint(this.ui.mode);
     this.gameOver.onLanguage();

@@ -2,34 +2,36 @@
 from __future__ import annotations
 
 EXAMPLES: dict[str, list[str]] = {
+    # The page shows the first four as chips: each works on a fresh game as it is
+    # (tests/browser/test_plans.py clicks every one and checks the effect it names).
     "en": [
-        "build a power plant and a barracks",
+        "build a power plant then a barracks",
+        "build a power plant and a refinery",
+        "build a power plant, a barracks, then train 3 infantry and send them north",
+        "everyone go to the center",
         "train 5 infantry",
-        "build two tanks",
-        "send all tanks north",
-        "attack the enemy base",
-        "harvesters go mine ore",
-        "everyone fall back to base",
+        "when we have 6 tanks, attack their base",
+        "these units go to the top left corner",
         "launch the nuke at the enemy base",
     ],
     "fr": [
         "construis une centrale puis une caserne",
+        "construis une centrale et une raffinerie",
+        "construis une centrale et une caserne, puis entraîne 3 fantassins et envoie-les au nord",
+        "tout le monde au centre",
         "entraîne cinq fantassins",
-        "construis deux chars",
-        "envoie les chars vers le nord",
-        "attaquez la base ennemie",
-        "les collecteurs, récoltez le minerai",
-        "repliez-vous à la base",
+        "quand on aura 6 chars, attaquez leur base",
+        "ces unités, au coin en haut à gauche",
         "lance la bombe nucléaire sur la base ennemie",
     ],
     "zh-TW": [
-        "建造發電廠然後建造兵營",
+        "先建造發電廠再建造兵營",
+        "建造發電廠和精煉廠",
+        "建造發電廠和兵營，然後訓練三個步兵並派他們向北",
+        "全軍去地圖中央",
         "訓練五個步兵",
-        "建造兩輛坦克",
-        "所有坦克向北移動",
-        "全軍攻擊敵方基地",
-        "採礦車去採礦",
-        "全軍撤退回基地",
+        "有六輛坦克時進攻敵方基地",
+        "這些部隊去左上角",
         "對敵方基地發射核彈",
     ],
 }

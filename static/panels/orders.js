@@ -4,10 +4,13 @@
 import { t, getLang, reason } from "../i18n/index.js";
 import { describeAction } from "../describe.js";
 import { $, el } from "./dom.js";
+import { clarifyNode } from "./plans.js";
 
 export class OrdersPanel {
-  constructor({ intents }) {
+  constructor({ intents, uiState, serverState }) {
     this.intents = intents;
+    this.ui = uiState;
+    this.server = serverState;
     this.nextRef = 1;
     this.entries = [];               // newest last
     this.byRef = new Map();
@@ -26,9 +29,28 @@ export class OrdersPanel {
     const entry = { ref, text, t0: performance.now(), status: "sent", requestId: null, result: null };
     this.entries.push(entry);
     this.byRef.set(ref, entry);
-    const ok = this.intents.orderInWords(text, getLang(), ref);
+    const ok = this.intents.orderInWords(text, getLang(), ref, this.selectedOwnUnits());
     if (!ok) { entry.status = "failed"; entry.result = { status: "failed", message: t("disconnected"), actions: [] }; }
     this.render(entry);
+  }
+
+  /** Own units selected now: what "these units" / « ces unités » / 「這些部隊」 mean. */
+  selectedOwnUnits() {
+    if (!this.ui || !this.server) return [];
+    const me = this.server.playerId;
+    return [...this.ui.selection].filter((id) => { const u = this.server.units.get(id); return u && u.owner === me; });
+  }
+
+  /** A click on a clarify option: the choice is answered like a new order, in its own entry. */
+  choose(entry, clarify, i) {
+    entry.chosen = i;
+    const opt = (clarify.options || [])[i] || {};
+    const ref = `nl-${this.tabId}-${this.nextRef++}`;
+    const e = { ref, text: opt.label || String(i), t0: performance.now(), status: "sent", requestId: null, result: null };
+    this.entries.push(e);
+    this.byRef.set(ref, e);
+    if (!this.intents.choose(clarify.id, i, ref)) { e.status = "failed"; e.result = { status: "failed", message: t("disconnected"), actions: [] }; }
+    this.render(e);
   }
 
   onAck(m) {
@@ -129,6 +151,12 @@ export class OrdersPanel {
       if (acts.length) n.append(ul);
       if (!acts.length && !r.message) n.append(el("div", { class: "nl-msg", text: t("nl_no_action") }));
       if (r.message) n.append(el("div", { class: "nl-msg", text: r.message }));
+      if (r.clarify && Array.isArray(r.clarify.options)) {
+        const box = clarifyNode(r.clarify, (i) => this.choose(e, r.clarify, i));
+        if (e.chosen != null) for (const [i, b] of [...box.querySelectorAll("button")].entries()) { b.disabled = true; if (i === e.chosen) b.classList.add("chosen"); }
+        n.append(box);
+      }
+      if (r.plan && r.plan.id != null) n.append(el("div", { class: "nl-msg nl-plan", text: t("nl_plan_started", { n: r.plan.steps.length }) }));
       if (r.status && r.status !== "completed") n.append(el("div", { class: "nl-msg bad", text: r.status }));
     }
     log.scrollTop = log.scrollHeight;

@@ -99,7 +99,8 @@ export class PlansPanel {
     const ol = el("ol", { class: "plan-steps" });
     p.steps.forEach((s) => {
       const what = (s.actions || []).map(describeAction).join(" + ");
-      const state = t("step_" + s.status) + (s.why || s.reason ? ": " + whyText(s.why, s.reason) : "");
+      const said = s.why && s.why.code === "cancelled";  // the status already says it
+      const state = t("step_" + s.status) + ((s.why || s.reason) && !said ? ": " + whyText(s.why, s.reason) : "");
       ol.append(el("li", { class: "step step-" + s.status, "data-status": s.status },
         el("span", { class: "step-what", text: what }), el("span", { class: "step-state", text: " — " + state })));
     });
