@@ -345,7 +345,17 @@ def alternative(text: str, model_actions: Sequence[dict], parser_actions: Sequen
         elif a.get("action") == "attack":
             a = {**a, "action": "move"}
         swapped.append(a)
-    return swapped if swapped != model else None
+    if swapped != model:
+        return swapped
+    # a unit order that named no place ("infantry, wander off somewhere"): the other plain
+    # things those units could do: go to the middle of the map, or guard the base
+    sels = [a["units"] for a in model if a.get("action") in _UNIT_ACTIONS and isinstance(a.get("units"), dict)]
+    if len(model) == 1 and sels:
+        for alt in ({"action": "move", "units": sels[0], "target": {"place": "center"}},
+                    {"action": "defend_base", "units": sels[0]}):
+            if alt["action"] != model[0].get("action"):
+                return [alt]
+    return None
 
 
 def readings(text: str, model_actions: Sequence[dict], parser_actions: Sequence[dict] | None,
