@@ -5,6 +5,7 @@ Pure functions, no I/O: the web layer and the rooms call them."""
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -148,29 +149,92 @@ def error_message(error: str, ref: Any = None) -> bytes:
 
 _ENTITY_KEYS = ("units", "buildings")
 _ALWAYS_SENT = ("effects",)
+_MASK_KEYS = ("explored", "visible")
+POSITION_SCALE = 100  # unit positions are in hundredths of a tile (views round them to 2 decimals)
 
 
-def _diff_entities(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, list[Any]]:
+def _in_steps(value: Any) -> int | None:
+    """``value`` as a whole number of position steps, or None when it is not on that grid
+    (then the move goes whole in `upd`, so the client still rebuilds the exact value)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    n = round(value * POSITION_SCALE)
+    return n if n / POSITION_SCALE == value else None
+
+
+def _move(prev: dict[str, Any], cur: dict[str, Any]) -> tuple[int, int] | None:
+    """A unit's change of position in steps, when both its old and new positions are on the grid."""
+    px, py, cx, cy = (_in_steps(e.get(k)) for e in (prev, cur) for k in ("x", "y"))
+    if px is None or py is None or cx is None or cy is None:
+        return None
+    return cx - px, cy - py
+
+
+def _diff_entities(old: list[dict[str, Any]], new: list[dict[str, Any]], moves: bool) -> dict[str, list[Any]]:
     """New entities whole in `set`; changed ones as only their changed fields
-    (plus `id`) in `upd`, since a moving unit changes x/y and nothing else;
-    removed ids in `del`. Empty lists are left out."""
+    (plus `id`) in `upd`; removed ids in `del`. With ``moves`` (units), a change of
+    x/y goes in `mv` as ``id, dx, dy`` in hundredths of a tile instead: in a battle most
+    updates are moves, and three small integers are a third of an object with two
+    floats. Empty lists are left out."""
     before = {e["id"]: e for e in old}
-    created, updated = [], []
+    created: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    moved: list[int] = []
     for e in new:
         prev = before.get(e["id"])
         if prev is None or prev.keys() != e.keys():
             created.append(e)
         elif prev != e:
             changes = {k: v for k, v in e.items() if prev[k] != v}
-            changes["id"] = e["id"]
-            updated.append(changes)
+            step = _move(prev, e) if moves and ("x" in changes or "y" in changes) else None
+            if step is not None:
+                moved.extend((e["id"], *step))
+                changes.pop("x", None)
+                changes.pop("y", None)
+            if changes:
+                changes["id"] = e["id"]
+                updated.append(changes)
     seen = {e["id"] for e in new}
     gone = [i for i in before if i not in seen]
     out: dict[str, list[Any]] = {}
-    for key, value in (("set", created), ("upd", updated), ("del", gone)):
+    for key, value in (("set", created), ("upd", updated), ("mv", moved), ("del", gone)):
         if value:
             out[key] = value
     return out
+
+
+def _mask_bits(b64: str) -> tuple[int, int]:
+    raw = base64.b64decode(b64)
+    return int.from_bytes(raw, "little"), len(raw)
+
+
+def _flip_runs(old: str, new: str) -> list[int] | None:
+    """The tiles whose bit differs between two masks, as runs ``gap, length, gap, length...``
+    (each gap counted from the end of the previous run, the first from tile 0); None when
+    the masks are not the same size."""
+    a, na = _mask_bits(old)
+    b, nb = _mask_bits(new)
+    if na != nb:
+        return None
+    x = a ^ b
+    runs: list[int] = []
+    while x:
+        gap = (x & -x).bit_length() - 1     # zeros below the lowest set bit
+        x >>= gap
+        length = (x ^ (x + 1)).bit_length() - 1  # ones from there up
+        x >>= length
+        runs += (gap, length)
+    return runs
+
+
+def _apply_flips(b64: str, runs: list[int]) -> str:
+    bits, nbytes = _mask_bits(b64)
+    pos = 0
+    for gap, length in zip(runs[::2], runs[1::2], strict=True):
+        pos += gap
+        bits ^= ((1 << length) - 1) << pos
+        pos += length
+    return base64.b64encode(bits.to_bytes(nbytes, "little")).decode("ascii")
 
 
 def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
@@ -180,7 +244,7 @@ def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
         if key in ("tick", "type"):
             continue
         if key in _ENTITY_KEYS:
-            diff = _diff_entities(prev.get(key, []), value)
+            diff = _diff_entities(prev.get(key, []), value, moves=key == "units")
             if diff:
                 delta[key] = diff
         elif key in _ALWAYS_SENT:
@@ -192,6 +256,14 @@ def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
             changed.update({k: None for k in old if k not in value})
             if changed:
                 delta[key] = changed
+        elif key in _MASK_KEYS and isinstance(prev.get(key), str) and isinstance(value, str):
+            if prev[key] != value:
+                # An army on the move flips a few dozen tiles of a mask of thousands.
+                runs = _flip_runs(prev[key], value)
+                if runs is not None and len(orjson.dumps(runs)) < len(value):
+                    delta[f"{key}_flips"] = runs
+                else:
+                    delta[key] = value
         elif prev.get(key) != value:
             delta[key] = value
     return delta
@@ -199,7 +271,7 @@ def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
 
 def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
     """Client-side application of a delta, used by tests and tools to check
-    that deltas rebuild exactly the full state."""
+    that deltas rebuild exactly the full state (static/server-state.js does the same)."""
     if delta["base"] != state["tick"]:
         raise ValueError(f"delta for base {delta['base']} applied to tick {state['tick']}")
     out = dict(state)
@@ -215,6 +287,11 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
                 by_id[e["id"]] = e
             for e in value.get("upd", ()):
                 by_id[e["id"]] = {**by_id[e["id"]], **e}
+            mv = value.get("mv", ())
+            for i, dx, dy in zip(mv[::3], mv[1::3], mv[2::3], strict=True):
+                e = by_id[i]
+                by_id[i] = {**e, "x": (round(e["x"] * POSITION_SCALE) + dx) / POSITION_SCALE,
+                            "y": (round(e["y"] * POSITION_SCALE) + dy) / POSITION_SCALE}
             out[key] = list(by_id.values())
         elif key == "resources":
             res = dict(state.get("resources", {}))
@@ -224,6 +301,9 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
                 else:
                     res[k] = v
             out[key] = res
+        elif key.endswith("_flips") and key[: -len("_flips")] in _MASK_KEYS:
+            mask_key = key[: -len("_flips")]
+            out[mask_key] = _apply_flips(state[mask_key], value)
         else:
             out[key] = value
     if "effects" not in delta:

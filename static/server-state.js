@@ -1,6 +1,7 @@
 // Server-state store: what the server said, nothing else. Applies `welcome` (seat, map, rules
-// table, tick rate), WIRE.md `state` and `delta` messages; keeps a short history of unit
-// positions for interpolation, decodes fog bit masks and tracks terrain resources.
+// table, tick rate), WIRE.md `state` and `delta` messages (with `mv` moves and mask flips);
+// keeps a short history of unit positions for interpolation, decodes fog bit masks and tracks
+// terrain resources.
 
 export function decodeMask(b64, n) {
   const out = new Uint8Array(n);
@@ -10,6 +11,25 @@ export function decodeMask(b64, n) {
   for (let i = 0; i < n; i++) {
     const byte = bin.charCodeAt(i >> 3);
     if (byte & (1 << (i & 7))) out[i] = 1;
+  }
+  return out;
+}
+
+// Positions travel in deltas as whole hundredths of a tile (docs/WIRE.md `mv`); dividing the
+// integer gives exactly the number the server's full state holds.
+const POSITION_SCALE = 100;
+function moveBy(v, d) { return (Math.round(v * POSITION_SCALE) + d) / POSITION_SCALE; }
+
+/** A copy of a decoded mask with the tiles of `runs` (gap, length, gap, length...) flipped.
+ *  A copy, not in place: the renderer redraws the fog when the mask object changes. */
+export function flipRuns(mask, runs) {
+  const out = mask ? mask.slice() : new Uint8Array(0);
+  let pos = 0;
+  for (let i = 0; i + 1 < runs.length; i += 2) {
+    pos += runs[i];
+    const end = Math.min(out.length, pos + runs[i + 1]);
+    for (let j = pos; j < end; j++) out[j] ^= 1;
+    pos += runs[i + 1];
   }
   return out;
 }
@@ -133,9 +153,17 @@ export class ServerState {
         const prev = store.get(e.id);
         if (prev) store.set(e.id, { ...prev, ...e });
       }
+      // `mv`: id, dx, dy, ... in hundredths of a tile, from the position we hold.
+      const mv = d.mv || [];
+      for (let i = 0; i + 2 < mv.length; i += 3) {
+        const prev = store.get(mv[i]);
+        if (prev) store.set(mv[i], { ...prev, x: moveBy(prev.x, mv[i + 1]), y: moveBy(prev.y, mv[i + 2]) });
+      }
     }
     if (msg.explored !== undefined) this.explored = decodeMask(msg.explored, this.n);
     if (msg.visible !== undefined) this.visible = decodeMask(msg.visible, this.n);
+    if (msg.explored_flips) this.explored = flipRuns(this.explored, msg.explored_flips);
+    if (msg.visible_flips) this.visible = flipRuns(this.visible, msg.visible_flips);
     this._applyResources(msg.resources);
     if ("game_over" in msg) this.gameOver = msg.game_over;
     this._snapshot(now);
