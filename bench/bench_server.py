@@ -3,6 +3,7 @@ a free loopback port (this process is the load generator: a separate process
 that shares the same cores) and prints one JSON document with percentiles.
 
     python bench/bench_server.py tick --threads 1:1,1:2,2:2 --rooms 10 --seconds 60
+    python bench/bench_server.py tick --threads 1:1 --rooms 10 --seconds 30 --plans 0,8   # plans cost
     python bench/bench_server.py latency --n 20
     python bench/bench_server.py burst --size 8 --rounds 3
     python bench/bench_server.py bandwidth --minutes 3 --rooms 2
@@ -120,8 +121,22 @@ async def model_driver(c: WSClient, texts: list[str], stop: asyncio.Event, tally
 
 # --- 1. tick under load --------------------------------------------------------------
 
+# Plans that stay active the whole run (their conditions never hold in these games), so every look
+# of the executor checks them: units counted, producers searched, credits read.
+PLAN_CONDITIONS = [{"have": {"unit_type": "tank", "count": 150}}, {"have": {"unit_type": "helicopter", "count": 120}},
+                   {"credits": 90000}, {"have": {"unit_type": "all", "count": 190}}]
+
+
+def waiting_plan(k: int) -> dict[str, Any]:
+    return {"action": "plan", "text": f"bench plan {k}", "steps": [
+        {"actions": [{"action": "move", "units": {"type": "infantry"}, "target": {"place": "center"}}],
+         "after": PLAN_CONDITIONS[k % len(PLAN_CONDITIONS)]},
+        {"actions": [{"action": "attack", "units": {"step": 0}, "target": {"place": "enemy_base"}}]}]}
+
+
 async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float, warm_s: float,
-                    analysis_interval: float, extra_env: dict[str, str], gc_probe: str | None = None) -> dict[str, Any]:
+                    analysis_interval: float, extra_env: dict[str, str], gc_probe: str | None = None,
+                    plans: int = 0) -> dict[str, Any]:
     env = {"LLM_THREADS": str(threads), "LLM_THREADS_BATCH": str(threads_batch),
            "ANALYSIS_INTERVAL_S": str(analysis_interval), "ANALYSIS_MIN_INTERVAL_S": "1",
            "MAX_ROOMS": str(rooms + 5), **extra_env}
@@ -133,6 +148,12 @@ async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float
         async with session() as s:
             warmup = await wait_prefix_primed(s, srv.url)
             clients = [await connect(s, srv.url) for _ in range(rooms)]
+            for c in clients:  # --plans: every seated player holds that many active plans
+                for k in range(plans):
+                    await c.ws.send_str(json.dumps({"type": "command", "action": waiting_plan(k), "ref": f"p{k}"}))
+            if plans:
+                await asyncio.sleep(1.0)
+            plans_announced = sum(c.count_by_type.get("plan", 0) for c in clients)
             stop = asyncio.Event()
             tally: Counter[str] = Counter()
             lat: list[float] = []
@@ -174,6 +195,7 @@ async def tick_once(threads: int, threads_batch: int, rooms: int, seconds: float
                 "model_preempted_in_window": st1.get("preempted", 0) - st0.get("preempted", 0),
                 "orders_answered": dict(tally), "order_latency_ms": summary(lat),
                 "analysis_messages": analyses, "cpu": cpu_used, "rss_mb": srv.rss_mb(),
+                "plans_per_player": plans, "plans_announced": plans_announced,
                 "warmup": warmup,
             }
             for d in drivers:
@@ -198,13 +220,15 @@ async def part_tick(args: argparse.Namespace) -> dict[str, Any]:
     configs = [tuple(int(x) for x in c.split(":")) for c in args.threads.split(",")]
     extra = {"NL_FAST_PATH": "0"} if args.no_fast_path else {}
     out = []
+    plan_counts = [int(x) for x in str(args.plans).split(",")]
     for rep in range(args.repeat):
         for t, tb in configs:
-            r = await tick_once(t, tb, args.rooms, args.seconds, args.warm, args.analysis_interval, extra,
-                                args.gc_probe)
-            r["repeat"] = rep
-            out.append(r)
-            print(f"threads {t}:{tb} -> {r['client_state_interval_ms']} load {r['loadavg_end']}", file=sys.stderr)
+            for n_plans in plan_counts:
+                r = await tick_once(t, tb, args.rooms, args.seconds, args.warm, args.analysis_interval, extra,
+                                    args.gc_probe, n_plans)
+                r["repeat"] = rep
+                out.append(r)
+                print(f"threads {t}:{tb} plans {n_plans} -> {r['server']} load {r['loadavg_end']}", file=sys.stderr)
     return {"part": "tick", "machine": machine(), "runs": out}
 
 
@@ -635,6 +659,7 @@ def main() -> int:
     p.add_argument("--analysis-interval", type=float, default=2.0)
     p.add_argument("--no-fast-path", action="store_true")
     p.add_argument("--gc-probe", default=None, help="run the server under bench/gc_probe.py; path prefix for its JSON")
+    p.add_argument("--plans", default="0", help="active plans each seated player holds, e.g. 0,8 to compare")
     p = sub.add_parser("latency", help="order latency: fast path, cache, model; HTTP and WebSocket")
     p.add_argument("--n", type=int, default=20)
     p = sub.add_parser("burst", help="model-path orders sent at the same moment vs one at a time")

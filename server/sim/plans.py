@@ -132,13 +132,29 @@ def run_plans(w: World) -> None:
     """One look at every active plan, every PLAN_PERIOD ticks (the step's hook)."""
     if not w.plans or w.tick % R.PLAN_PERIOD:
         return
+    counts: dict[int, dict[str, int]] = {}
     for plan in list(w.plans.values()):
         if plan.status == ACTIVE:
-            advance(w, plan)
+            advance(w, plan, counts)
 
 
-def advance(w: World, plan: Plan) -> None:
-    """Follow the running steps, start the steps that may start, and say what changed."""
+def unit_counts(w: World, p: int) -> dict[str, int]:
+    """A player's living units by type, and "all" (combat units)."""
+    out: dict[str, int] = {"all": 0}
+    for u in w.units.values():
+        if u.owner == p and u.alive:
+            out[u.type] = out.get(u.type, 0) + 1
+            if u.type != "harvester":
+                out["all"] += 1
+    return out
+
+
+def advance(w: World, plan: Plan, counts: dict[int, dict[str, int]] | None = None) -> None:
+    """Follow the running steps, start the steps that may start, and say what changed.
+    ``counts``: units by type per player, filled once per look and shared by its plans (units
+    only change in production and combat, never during a look)."""
+    if counts is None:
+        counts = {}
     earlier_waiting = False
     for k, step in enumerate(plan.steps):
         if plan.status != ACTIVE:
@@ -149,7 +165,7 @@ def advance(w: World, plan: Plan) -> None:
             if earlier_waiting:  # steps start in order: an earlier one has not started yet
                 _wait(step, f"waiting for step {k}", {"code": "wait_previous", "step": k - 1})
                 continue
-            if _condition(w, plan, k) is None:
+            if _condition(w, plan, k, counts) is None:
                 _start(w, plan, k, step)
                 if step.status == RUNNING:
                     _track(w, plan, k, step)
@@ -198,12 +214,6 @@ def _prune(w: World, p: int) -> None:
 
 
 # ---------------------------------------------------------------------- conditions
-def _count(w: World, p: int, utype: str) -> int:
-    if utype == "all":
-        return sum(1 for u in w.units.values() if u.owner == p and u.alive and u.type != "harvester")
-    return sum(1 for u in w.units.values() if u.owner == p and u.alive and u.type == utype)
-
-
 def _has(w: World, p: int, btype: str, built: bool) -> bool:
     return any(b.owner == p and b.alive and b.type == btype and (b.built or not built)
                for b in w.buildings.values())
@@ -221,7 +231,7 @@ def _coming(w: World, plan: Plan, k: int, btype: str) -> bool:
     return _has(w, plan.player, btype, built=False) or _planned(plan, k, btype)
 
 
-def _condition(w: World, plan: Plan, k: int) -> str | None:
+def _condition(w: World, plan: Plan, k: int, counts: dict[int, dict[str, int]]) -> str | None:
     """None when step k may start; else what it waits for (already written on the step).
     Fails the plan when the condition can never hold."""
     step, p = plan.steps[k], plan.player
@@ -230,7 +240,6 @@ def _condition(w: World, plan: Plan, k: int) -> str | None:
         cond = Condition("previous") if k > 0 else None
     if cond is None:
         return None
-    hq = w.hq(p) is not None
     if cond.kind == "previous":
         if plan.steps[k - 1].status == DONE:
             return None
@@ -240,18 +249,20 @@ def _condition(w: World, plan: Plan, k: int) -> str | None:
         bt = cond.building_type or ""
         if _has(w, p, bt, built=True):
             return None
-        if not hq and not _coming(w, plan, k, bt):
+        if w.hq(p) is None and not _coming(w, plan, k, bt):
             _fail(plan, k, f"no {bt} and no headquarters to build one", {"code": "cannot_build", "building": bt})
             return "impossible"
         _wait(step, f"waiting for a completed {bt}", {"code": "wait_built", "building": bt})
         return "built"
     if cond.kind == "have":
         ut = cond.unit_type or "all"
-        n = _count(w, p, ut)
+        if p not in counts:
+            counts[p] = unit_counts(w, p)
+        n = counts[p].get(ut, 0)
         if n >= cond.count:
             return None
         makers = {R.UNITS[t].produced_by for t in R.UNITS if t == ut or (ut == "all" and t != "harvester")}
-        if not hq and not any(_has(w, p, m, built=False) for m in makers):
+        if w.hq(p) is None and not any(_has(w, p, m, built=False) for m in makers):
             _fail(plan, k, f"nothing left that can make {ut}", {"code": "cannot_make", "unit_type": ut})
             return "impossible"
         what = "units" if ut == "all" else ut
@@ -261,7 +272,9 @@ def _condition(w: World, plan: Plan, k: int) -> str | None:
     credits = w.players[p].credits
     if credits >= cond.count:
         return None
-    if not _earns(w, plan, k):
+    if p not in counts:
+        counts[p] = unit_counts(w, p)
+    if not _earns(w, plan, k, counts[p].get("harvester", 0) > 0):
         _fail(plan, k, f"waiting for {cond.count} credits, but nothing earns credits (a refinery and a harvester)",
               {"code": "no_income", "credits": cond.count})
         return "impossible"
@@ -270,7 +283,7 @@ def _condition(w: World, plan: Plan, k: int) -> str | None:
     return "credits"
 
 
-def _earns(w: World, plan: Plan, k: int) -> bool:
+def _earns(w: World, plan: Plan, k: int, harvester: bool | None = None) -> bool:
     """Credits can still come: a refinery on its way (under construction or planned: it comes with
     a harvester), a refinery with a harvester (or a factory to make one), or a harvester and a
     headquarters to build a refinery for it."""
@@ -278,7 +291,8 @@ def _earns(w: World, plan: Plan, k: int) -> bool:
     if _planned(plan, k, "refinery") or any(b.owner == p and b.alive and b.type == "refinery" and not b.built
                                              for b in w.buildings.values()):
         return True
-    harvester = any(u.owner == p and u.alive and u.type == "harvester" for u in w.units.values())
+    if harvester is None:
+        harvester = any(u.owner == p and u.alive and u.type == "harvester" for u in w.units.values())
     if _has(w, p, "refinery", built=True):
         return harvester or _has(w, p, "war_factory", built=True)
     return harvester and w.hq(p) is not None  # the player can still build a refinery for it
