@@ -34,7 +34,7 @@ class Node:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Node:
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab")
         self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -70,6 +70,13 @@ class Node:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
+
+    def restart(self) -> Node:
+        """The same node again (same id, port, URL and settings), as after a deployment."""
+        self.stop()
+        self.start()
+        self.wait_healthy()
+        return self
 
     def stop(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
