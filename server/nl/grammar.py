@@ -203,7 +203,9 @@ def restriction_from_items(items: list[tuple]) -> dict:
     # small model given room repeats its one action until the limit.
     seps = sum(1 for i, (k, _) in enumerate(items) if k == "SEP" and (i == 0 or items[i - 1][0] != "SEP"))
     n_verbs = sum(1 for k, _ in items if k == "V")
-    most = max(1 + seps, n_verbs, len(buildings), len(units) if "build" in verbs else 1)
+    numbers = [n for n in kinds.get("N", set()) if isinstance(n, int)]
+    most = max(1 + seps, n_verbs, len(buildings), len(units) if "build" in verbs else 1,
+               max(numbers, default=1) if buildings else 1)  # "three power plants": one action each
     return {"actions": actions, "units": units, "buildings": buildings, "directions": kinds.get("D", set()),
             "places": places, "counts": {n for n in kinds.get("N", set()) if isinstance(n, int)},
             "all": "ALL" in kinds, "max_actions": min(MAX_ACTIONS, most),
