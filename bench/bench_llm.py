@@ -13,6 +13,7 @@ Measures, for a translator-sized prefix (~400 tokens) and an analyst-sized one:
     python bench/bench_llm.py --json out.json
     python bench/bench_llm.py --part accuracy --concurrency 4   # model-only accuracy on the held-out sets
     python bench/bench_llm.py --part grammar --rounds 4         # grammar vs decode time per token
+    python bench/bench_llm.py --part ab --json ab.json          # run from two checkouts at once: an A/B
 """
 
 from __future__ import annotations
@@ -327,9 +328,59 @@ def bench_grammar(n: int) -> dict[str, Any]:
     return out
 
 
+def bench_ab(model: str) -> dict[str, Any]:
+    """One code tree's translator path, to run from two checkouts at the same moment (an A/B
+    under the same load): prime, 8 model-path orders one after another, 2 rounds of 8 at
+    once, then tests/nl/heldout3.jsonl 8 at a time (model only)."""
+    from server.nl import Translator
+    from tests.nl.conftest import load_cases, passes
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from harness import model_texts
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    async def run() -> dict[str, Any]:
+        w = ModelWorker(LLMSettings(max_queue=64, default_timeout_s=300, **({"model_path": model} if model else {})))
+        w.start()
+        while w.state == "loading":
+            await asyncio.sleep(0.05)
+        t = Translator(w, fast_path=False, timeout_s=300)
+        res: dict[str, Any] = {"root": root, "load_start": os.getloadavg()[0]}
+        t0 = time.time()
+        wid = t.warm_up()
+        if wid:
+            await w.wait(wid, 900)
+        res["prime_s"] = round(time.time() - t0, 1)
+
+        async def one(text: str) -> dict[str, Any]:
+            a = t.submit(text)
+            return await t.wait(a["request_id"], 900) or a
+
+        texts = model_texts(24, seed=77)
+        res["single_ms"] = sorted([(await one(x))["latency_ms"] for x in texts[:8]])
+        res["burst_ms"] = [sorted(f["latency_ms"] for f in await asyncio.gather(*(one(x) for x in texts[8 + 8 * k:16 + 8 * k])))
+                           for k in range(2)]
+        cases = load_cases(Path(root) / "tests/nl/heldout3.jsonl")
+        sem = asyncio.Semaphore(8)
+
+        async def score(c: dict[str, Any]) -> bool:
+            async with sem:
+                f = await one(c["text"])
+            return bool(passes(c["expect"], f["actions"]))
+
+        oks = await asyncio.gather(*(score(c) for c in cases))
+        res["heldout3"] = f"{sum(oks)}/{len(cases)}"
+        res["load_end"] = os.getloadavg()[0]
+        w.close()
+        return res
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--part", choices=["all", "prefix", "tick", "accuracy", "grammar"], default="all")
+    ap.add_argument("--part", choices=["all", "prefix", "tick", "accuracy", "grammar", "ab"], default="all")
     ap.add_argument("--threads", default="1", help="prefix part: n_threads (n_threads_batch = same)")
     ap.add_argument("--configs", default="1:0,1:10,2:0,2:10",
                     help="tick part: threads:nice pairs to compare (n_threads_batch = n_threads)")
@@ -339,6 +390,7 @@ def main() -> None:
     ap.add_argument("--work-ms", type=float, default=5.0, help="simulated game work per tick")
     ap.add_argument("--sets", default="tests/nl/heldout.jsonl,tests/nl/heldout2.jsonl,tests/nl/heldout3.jsonl",
                     help="accuracy part: held-out order sets")
+    ap.add_argument("--model", default="", help="ab part: GGUF file (default: the embedded model)")
     ap.add_argument("--concurrency", type=int, default=1, help="accuracy part: orders in flight at once")
     ap.add_argument("--batch", type=int, default=0, help="accuracy part: worker batch size (0: default)")
     ap.add_argument("--json", help="write the figures to this file")
@@ -351,6 +403,8 @@ def main() -> None:
         result["prefix"] = {f"threads {t}": bench_prefix(t, t, args.rounds, modes) for t in threads}
     if args.part in ("all", "tick"):
         result["tick"] = bench_tick(configs, args.seconds, args.work_ms)
+    if args.part == "ab":
+        result["ab"] = bench_ab(args.model)
     if args.part == "grammar":
         result["grammar"] = bench_grammar(args.rounds * 3)
     if args.part == "accuracy":
