@@ -1,11 +1,12 @@
 """Whatever a player types, the fast path and the translator never crash and only return
-schema-valid actions (at most four)."""
+schema-valid actions (at most four run at once; a plan's steps hold at most 16 in all, each step
+checked by the plan schema)."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.nl import NLInputError, Translator, detect_language, parse
 from server.nl.lexicon import LATIN, ZH
-from server.sim.orders import parse_action
+from server.sim.orders import parse_action, parse_plan
 
 WORDS = sorted(LATIN)[:400:3] + sorted(ZH)[::3] + ["3", "20", "99", ",", "then", "和", "!", "?", "l'", "don't"]
 texts = st.one_of(
@@ -20,7 +21,11 @@ texts = st.one_of(
 def test_parse_never_fails(text):
     res = parse(text)
     assert res.kind in ("actions", "refuse", "defer")
-    assert len(res.actions) <= 4
+    if res.plan is None:
+        assert len(res.actions) <= 4
+    else:
+        assert len(res.actions) <= 16 and parse_plan(res.plan)[1] is None, res.plan
+        assert res.actions == [a for s in res.plan["steps"] for a in s["actions"]]
     assert (res.kind == "actions") == bool(res.actions)
     for act in res.actions:
         assert parse_action(act)[0] is not None, act
