@@ -226,8 +226,17 @@ class NLJobs:
     def get(self, request_id: str) -> dict[str, Any] | None:
         job = self.jobs.get(request_id)
         if job is not None and job.final is not None:
-            return job.final
+            return self._following_the_plan(job, job.final)
         return self.translator.get(request_id)
+
+    @staticmethod
+    def _following_the_plan(job: NLJob, final: dict[str, Any]) -> dict[str, Any]:
+        """The answer with its plan as it stands now (the status endpoint follows the plan)."""
+        pid = (final.get("plan") or {}).get("id")
+        if pid is None or job.room is None or job.player is None or job.room.closed:
+            return final
+        now = next((p for p in job.room.plans_for(job.player) if p.get("id") == pid), None)
+        return final if now is None else {**final, "plan": now}
 
     def cancel(self, request_id: str) -> bool:
         return bool(self.translator.cancel(request_id))

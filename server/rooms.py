@@ -89,6 +89,7 @@ class RoomAPI(Protocol):
     def submit(self, player: int, action: Any, on_result: Callable[[OrderResult], None] | None = None) -> None: ...
     def submit_many(self, player: int, actions: list[Any]) -> Awaitable[list[OrderResult]]: ...
     def broadcast(self, message: dict[str, Any], player: int | None | str = "all") -> None: ...
+    def plans_for(self, player: int) -> list[dict[str, Any]]: ...
 
 
 class RoomFull(Exception):
@@ -177,6 +178,10 @@ class Room:
     def winner(self) -> int | None:
         winner = self.game.winner
         return None if winner is None else int(winner)
+
+    def plans_for(self, player: int) -> list[dict[str, Any]]:
+        """That player's plans (PROTOCOL.md PLAN), active and recently finished, in id order."""
+        return self.game.plans(player, active_only=False)
 
     def view_for(self, player: int | None) -> dict[str, Any]:
         """What `player` may see now (None: the spectators' view), the `state` body of WIRE.md."""

@@ -184,3 +184,15 @@ async def test_fast_forward_needs_the_operator_token(app_client: Any, ws_connect
 async def _tick_at_least(probe: Any, tick: int) -> bool:
     msg = await probe.wait_for(lambda m: m.get("type") in ("state", "delta"))
     return int(msg["tick"]) >= tick
+
+
+async def test_the_status_endpoint_follows_the_plan(app_client: Any, ws_connect: Any) -> None:
+    client, probe, welcome = await seat(app_client, ws_connect)
+    resp = await client.post("/api/nl/translate", json={"text": "construis une centrale puis une caserne",
+                                                        "room": welcome["room"], "token": welcome["token"]})
+    body = await resp.json()
+    assert resp.status == 200 and body["plan"]["status"] == "active"
+    await advance(client, welcome["room"], 20 * 25)
+    polled = await (await client.get(f"/api/nl/requests/{body['request_id']}")).json()
+    assert polled["plan"]["id"] == body["plan"]["id"] and polled["plan"]["status"] == "done"
+    assert [s["status"] for s in polled["plan"]["steps"]] == ["done", "done"]
