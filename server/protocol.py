@@ -148,9 +148,23 @@ def error_message(error: str, ref: Any = None) -> bytes:
 # --- state deltas -----------------------------------------------------------
 
 _ENTITY_KEYS = ("units", "buildings")
-_ALWAYS_SENT = ("effects",)
 _MASK_KEYS = ("explored", "visible")
 POSITION_SCALE = 100  # unit positions are in hundredths of a tile (views round them to 2 decimals)
+# An effect in a delta is a row of these fields' values, in this order, cut after the last one it
+# has: a battle fires a dozen shots a second and the keys were half of each object.
+EFFECT_FIELDS = ("kind", "from", "x", "y", "tx", "ty", "weapon", "to", "ticks")
+
+
+def _effect_row(effect: dict[str, Any]) -> list[Any] | dict[str, Any]:
+    """``effect`` as a row of EFFECT_FIELDS values; whole when its keys are not such a prefix."""
+    n = len(effect)
+    if n > len(EFFECT_FIELDS) or any(k not in effect for k in EFFECT_FIELDS[:n]):
+        return effect
+    return [effect[k] for k in EFFECT_FIELDS[:n]]
+
+
+def _effect_from_row(row: list[Any] | dict[str, Any]) -> dict[str, Any]:
+    return dict(zip(EFFECT_FIELDS, row, strict=False)) if isinstance(row, list) else row
 
 
 def _in_steps(value: Any) -> int | None:
@@ -247,8 +261,9 @@ def make_delta(prev: dict[str, Any], cur: dict[str, Any]) -> dict[str, Any]:
             diff = _diff_entities(prev.get(key, []), value, moves=key == "units")
             if diff:
                 delta[key] = diff
-        elif key in _ALWAYS_SENT:
-            delta[key] = value
+        elif key == "effects":
+            if value:  # this tick's, never a change: absent means none
+                delta["fx"] = [_effect_row(e) for e in value]
         elif key == "resources":
             old = prev.get("resources", {})
             changed: dict[str, int | None] = {k: v for k, v in value.items() if old.get(k) != v}
@@ -301,11 +316,13 @@ def apply_delta(state: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
                 else:
                     res[k] = v
             out[key] = res
+        elif key == "fx":
+            out["effects"] = [_effect_from_row(row) for row in value]
         elif key.endswith("_flips") and key[: -len("_flips")] in _MASK_KEYS:
             mask_key = key[: -len("_flips")]
             out[mask_key] = _apply_flips(state[mask_key], value)
         else:
             out[key] = value
-    if "effects" not in delta:
+    if "effects" not in delta and "fx" not in delta:
         out["effects"] = []
     return out

@@ -20,6 +20,16 @@ export function decodeMask(b64, n) {
 const POSITION_SCALE = 100;
 function moveBy(v, d) { return (Math.round(v * POSITION_SCALE) + d) / POSITION_SCALE; }
 
+// A delta's effects (`fx`) are rows of these fields' values, cut after the last one present
+// (docs/WIRE.md); an object in their place is an effect sent whole.
+const EFFECT_FIELDS = ["kind", "from", "x", "y", "tx", "ty", "weapon", "to", "ticks"];
+export function effectFromRow(row) {
+  if (!Array.isArray(row)) return row;
+  const e = {};
+  row.forEach((v, i) => { if (i < EFFECT_FIELDS.length) e[EFFECT_FIELDS[i]] = v; });
+  return e;
+}
+
 /** A copy of a decoded mask with the tiles of `runs` (gap, length, gap, length...) flipped.
  *  A copy, not in place: the renderer redraws the fog when the mask object changes. */
 export function flipRuns(mask, runs) {
@@ -167,6 +177,7 @@ export class ServerState {
     this._applyResources(msg.resources);
     if ("game_over" in msg) this.gameOver = msg.game_over;
     this._snapshot(now);
+    if (msg.fx) return msg.fx.map(effectFromRow);
     return msg.effects || [];
   }
 

@@ -111,7 +111,7 @@ def test_a_client_applying_every_delta_of_a_long_battle_holds_the_full_state() -
                 assert canonical(client[perspective]) == canonical(expected), (perspective, game.tick)
             held[perspective] = view
     # The compact forms are what the battle exercised.
-    assert {"units.mv", "units.upd", "units.set", "units.del", "visible_flips", "explored_flips"} <= used
+    assert {"units.mv", "units.upd", "units.set", "units.del", "visible_flips", "explored_flips", "fx"} <= used
     # 20 KB/s at 20 ticks a second is 1000 bytes a tick, for a player in the middle of the fight.
     assert sum(sizes) / len(sizes) < 1000
 
@@ -124,7 +124,7 @@ def test_unchanged_entities_are_left_out_and_moves_are_hundredths() -> None:
                                 {"id": 4, "x": 2.97, "y": 3.01, "hp": 4}, {"id": 5, "x": 10.125, "y": 9.99, "hp": 5}],
            "buildings": [], "effects": [], "player": {"credits": 5}}
     delta = make_delta(prev, cur)
-    assert delta == {"type": "delta", "tick": 2, "base": 1, "effects": [],
+    assert delta == {"type": "delta", "tick": 2, "base": 1,
                      "units": {"set": [{"id": 3, "x": 2.0, "y": 2.0, "hp": 9}],
                                "upd": [{"hp": 4, "id": 4},
                                        {"x": 10.125, "id": 5}],  # off the hundredths grid: sent whole
@@ -161,24 +161,43 @@ def test_a_mask_that_changes_a_lot_is_sent_whole() -> None:
     assert apply_delta(prev, delta)["visible"] == cur["visible"]
 
 
+def test_effects_travel_as_rows_of_their_fields() -> None:
+    shot = {"kind": "shot", "from": 62, "x": 33.86, "y": 23.49, "tx": 31.28, "ty": 24.32,
+            "weapon": "missile", "to": 24, "ticks": 5}
+    blast = {"kind": "explosion", "from": None, "x": 31.3, "y": 24.98, "tx": 31.3, "ty": 24.98}
+    odd = {"kind": "explosion", "x": 1.0, "y": 1.0, "tx": 1.0, "ty": 1.0}   # no "from": sent whole
+    prev = {"tick": 1, "effects": [blast]}
+    cur = {"tick": 2, "effects": [shot, blast, odd]}
+    delta = make_delta(prev, cur)
+    assert delta["fx"] == [["shot", 62, 33.86, 23.49, 31.28, 24.32, "missile", 24, 5],
+                           ["explosion", None, 31.3, 24.98, 31.3, 24.98], odd]
+    assert apply_delta(wire(prev), wire(delta))["effects"] == [shot, blast, odd]
+    quiet = make_delta(cur, {"tick": 3, "effects": []})
+    assert quiet == {"type": "delta", "tick": 3, "base": 2}       # no effects this tick: nothing sent
+    assert apply_delta(wire(cur), quiet)["effects"] == []
+
+
 @pytest.mark.browser
 def test_the_page_store_applying_a_battles_deltas_holds_the_full_state() -> None:
     """The same battle through static/server-state.js in Chromium: units, fog and player as the
-    server's full state says, after hundreds of deltas with moves and flipped fog runs."""
+    server's full state says after hundreds of deltas with moves and flipped fog runs, and every
+    tick's effects as the full state lists them."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing")
     sync_api = pytest.importorskip("playwright.sync_api")
     messages: list[dict[str, Any]] = []
+    effects: list[list[dict[str, Any]]] = []
     prev = None
     game = None
     for game in battle(600, seed=4):
         view = game.view(0)
         messages.append({"type": "state", **view} if prev is None else make_delta(prev, view))
+        effects.append(wire(view)["effects"])
         prev = view
     assert game is not None and prev is not None
     kinds = {k for m in messages for k in m} | {f"units.{k}" for m in messages for k in m.get("units", {})
                                                  if m["type"] == "delta"}
-    assert {"units.mv", "visible_flips", "explored_flips"} <= kinds
+    assert {"units.mv", "visible_flips", "explored_flips", "fx"} <= kinds
     source = (ROOT / "static" / "server-state.js").read_text()
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
@@ -189,11 +208,13 @@ def test_the_page_store_applying_a_battles_deltas_holds_the_full_state() -> None
                 const s = new ServerState();
                 s.applyWelcome({room: 'r', player: 0, map, rules: {}, tick_rate: 20});
                 let refused = 0;
+                const effects = [];
                 for (const [i, m] of messages.entries()) {
-                    if (m.type === 'state') s.applyFull(m, i * 50);
-                    else if (s.applyDelta(m, i * 50) === null) refused++;
+                    const fx = m.type === 'state' ? s.applyFull(m, i * 50) : s.applyDelta(m, i * 50);
+                    if (fx === null) refused++;
+                    else effects.push(fx);
                 }
-                return {refused, tick: s.tick, player: s.player,
+                return {refused, tick: s.tick, player: s.player, effects,
                         units: [...s.units.values()].sort((a, b) => a.id - b.id),
                         explored: Array.from(s.explored), visible: Array.from(s.visible)};
             }""", [source, game.map_info(), messages])
@@ -207,4 +228,5 @@ def test_the_page_store_applying_a_battles_deltas_holds_the_full_state() -> None
     assert held["refused"] == 0 and held["tick"] == prev["tick"]
     assert held["units"] == sorted(wire(prev)["units"], key=lambda u: u["id"])
     assert held["player"] == wire(prev)["player"]
+    assert held["effects"] == effects                     # every tick's shots and explosions, whole
     assert held["explored"] == bits(prev["explored"]) and held["visible"] == bits(prev["visible"])
