@@ -57,6 +57,7 @@ class GenParams:
     temperature: float = 0.0
     deadline: float = float("inf")  # time.monotonic() value
     prefix_only: bool = False  # only get the task's prefix evaluated and cached (ModelWorker.prime)
+    logprobs: bool = False  # also return the log-probability of each sampled token (local backend)
 
 
 @dataclass

@@ -630,10 +630,11 @@ class LocalBackend:
         logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
         tg = time.perf_counter()
         tok = self._pick(s, logits)
-        # how likely the model found the token it wrote, grammar aside (evidence for the translator's
-        # confidence: a token the grammar forced on an unwilling model scores low)
-        top = float(logits.max())
-        s.logprobs.append(float(logits[tok]) - top - float(np.log(np.exp(logits - top).sum())))
+        if s.params.logprobs:
+            # how likely the model found the token it wrote, grammar aside (evidence for the
+            # translator's confidence: a token the grammar forced on an unwilling model scores low)
+            top = float(logits.max())
+            s.logprobs.append(float(logits[tok]) - top - float(np.log(np.exp(logits - top).sum())))
         self.stats["sampled_tokens"] += 1
         toks, ends = [tok], False
         if s.grammar is not None and self._probe is not None and self.grammar_mode == "lazy" \

@@ -81,13 +81,14 @@ class LLMRequest:
     stop: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     logprobs: list[float] = field(default_factory=list)
+    want_logprobs: bool = False  # the caller asked for ``logprobs``
     stop_reason: str = ""  # why the worker interrupted it: cancelled, timeout, preempted
     joined: float = 0.0  # time.monotonic() when its current run began (a preempted request runs again)
 
     def params(self) -> GenParams:
         return GenParams(task=self.task, system=self.system, user=self.user, max_tokens=self.max_tokens,
                          grammar=self.grammar, temperature=self.temperature, deadline=self.deadline,
-                         prefix_only=self.prefix_only)
+                         prefix_only=self.prefix_only, logprobs=self.want_logprobs)
 
     def snapshot(self) -> dict[str, Any]:
         """A plain dict copy, safe to hand to other threads and to JSON."""
@@ -194,6 +195,7 @@ class ModelWorker:
         replace_key: str | None = None,
         on_done: OnDone | None = None,
         temperature: float = 0.0,
+        logprobs: bool = False,
     ) -> str:
         """Queue a request and return its id at once.
 
@@ -203,10 +205,12 @@ class ModelWorker:
         with the same key are cancelled by this one. ``on_done(snapshot)`` is
         called on the event loop when the request ends, whatever the ending.
         Raises QueueFull when ``max_queue`` requests are already pending.
+        ``logprobs``: the snapshot's ``logprobs`` lists the log-probability of each
+        sampled token (local backend; grammar-forced tokens have none).
         """
         return self._submit(task, system, user, grammar=grammar, max_tokens=max_tokens, priority=priority,
                             timeout_s=timeout_s, replace_key=replace_key, on_done=on_done,
-                            temperature=temperature)
+                            temperature=temperature, logprobs=logprobs)
 
     def prime(self, task: str, system: str, *, priority: int = 20, timeout_s: float = 120.0,
               on_done: OnDone | None = None) -> str:
@@ -234,6 +238,7 @@ class ModelWorker:
         on_done: OnDone | None,
         temperature: float = 0.0,
         prefix_only: bool = False,
+        logprobs: bool = False,
     ) -> str:
         s = self.settings
         if max_tokens is None:
@@ -259,6 +264,7 @@ class ModelWorker:
             replace_key=replace_key,
             on_done=on_done,
             prefix_only=prefix_only,
+            want_logprobs=bool(logprobs),
         )
         req.deadline = time.monotonic() + req.timeout_s
         done: list[LLMRequest] = []

@@ -21,8 +21,9 @@ class ModelClient(Protocol):
 
     def submit(self, task: str, system: str, user: str, *, grammar: str | None = None,
                max_tokens: int | None = None, priority: int = 0, timeout_s: float | None = None,
-               replace_key: str | None = None, on_done: OnDone | None = None) -> str:
-        """Queue a request; its id. Raises the worker's QueueFull."""
+               replace_key: str | None = None, on_done: OnDone | None = None, logprobs: bool = False) -> str:
+        """Queue a request; its id (``logprobs``: the answer lists each sampled token's
+        log-probability). Raises the worker's QueueFull."""
         ...
 
     def prime(self, task: str, system: str, *, priority: int = 20, timeout_s: float = 120.0,

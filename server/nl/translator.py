@@ -283,7 +283,7 @@ class Translator:
         try:
             req.worker_id = self.worker.submit(
                 TASK, TRANSLATE_SYSTEM, translate_user(stripped), grammar=compact_grammar_for(stripped),
-                max_tokens=self.max_tokens, priority=0, timeout_s=self.timeout_s,
+                max_tokens=self.max_tokens, priority=0, timeout_s=self.timeout_s, logprobs=True,
                 on_done=functools.partial(self._on_model_done, req))
         except BaseException:  # QueueFull (-> 429) and anything else: the request never existed
             del self._requests[req.id]
