@@ -315,7 +315,8 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def postprocess(text: str, lang: str, summary: str | None = None, facts: Facts | None = None,
-                dropped: list[tuple[str, list[str]]] | None = None) -> str | None:
+                dropped: list[tuple[str, list[str]]] | None = None,
+                offered: list[str] | None = None) -> str | None:
     """Clean the model's advice: 2-4 distinct complete sentences in ``lang``, capped; None if unusable.
 
     Sentences that echo the situation report, quote numbers absent from it (``summary``),
@@ -344,8 +345,8 @@ def postprocess(text: str, lang: str, summary: str | None = None, facts: Facts |
         letters = sum(ch.isalpha() for ch in s)
         if letters < (4 if lang == "zh-TW" else 8) or letters < 0.6 * len(s.replace(" ", "")):
             continue
-        if _ECHO.search(s) or s.count(";") >= 2:
-            continue
+        if (_ECHO.search(s) or s.count(";") >= 2) and s not in (offered or ()):
+            continue  # an echo of the English report (a fact offered word for word is no echo)
         if facts is not None:
             reasons = check_sentence(s, facts, lang)
             if reasons:  # false by the facts or the rules table: never shown
@@ -449,6 +450,9 @@ class Analyst:
         summary = summarize(view)
         fallback = heuristic_analysis(view, lang)
         user = facts_user(view, lang)
+        offered = [t for _, _, t in fact_sentences(view, lang)[:MAX_FACTS]] if self.phrasing == "choose" else None
+        if offered is not None and len(offered) < 2:
+            offered = None
         holder: dict[str, str] = {}
 
         def done(snap: dict[str, Any]) -> None:
@@ -457,7 +461,8 @@ class Analyst:
                                       "dropped": []}
             if snap.get("status") == "completed":
                 dropped: list[tuple[str, list[str]]] = []
-                text = postprocess(snap.get("text") or "", lang, summary, facts=facts, dropped=dropped)
+                text = postprocess(snap.get("text") or "", lang, summary, facts=facts, dropped=dropped,
+                                   offered=offered)
                 result["dropped"] = [[s, r] for s, r in dropped]
                 result["model_text"] = snap.get("text") or ""
                 if text is None:
@@ -470,9 +475,6 @@ class Analyst:
                 except Exception:
                     log.exception("analysis on_done failed")
 
-        offered = [t for _, _, t in fact_sentences(view, lang)[:MAX_FACTS]] if self.phrasing == "choose" else None
-        if offered is not None and len(offered) < 2:
-            offered = None
         rid = self.worker.submit(TASK, ANALYSIS_FACTS_SYSTEM, user, grammar=facts_grammar(lang, offered),
                                  max_tokens=self.max_tokens, priority=10,
                                  timeout_s=self.timeout_s, replace_key=str(room_id), on_done=done)

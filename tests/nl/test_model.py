@@ -96,3 +96,38 @@ async def test_model_analysis_in_players_language(worker, lang):
     assert detect_language(text) == lang
     if got[0]["source"] == "heuristic":
         assert text == heuristic_analysis(UNDER_ATTACK, lang)
+
+
+async def test_model_answers_carry_confidence_and_ask_when_unsure(worker):
+    """Issue 13 with the real model: a reading the words confirm executes, with its evidence and the
+    token log-probabilities; an order it can only guess asks, in the player's language."""
+    t = Translator(worker, fast_path=False, timeout_s=60)
+    sure = await t.wait(t.submit("les chars au nord")["request_id"], 90)
+    assert sure["actions"] == [{"action": "move", "units": {"type": "tank"}, "target": {"direction": "north"}}]
+    conf = sure["confidence"]
+    assert conf["score"] >= conf["threshold"] and conf["logprob_min"] is not None and conf["parser"] == "agrees"
+    unsure = await t.wait(t.submit("infantry, wander off somewhere")["request_id"], 90)
+    assert unsure["actions"] == [] and unsure["confidence"]["score"] < unsure["confidence"]["threshold"]
+    q = unsure["clarify"]
+    assert "Did you mean" in q["question"] and len(q["options"]) >= 3 and q["options"][-1]["none"]
+
+
+async def test_model_analysis_says_only_checked_facts(worker):
+    """The model chooses among the view's facts (word for word) and the checker finds nothing false."""
+    from server.nl.analyst import fact_sentences
+    from server.nl.fact_check import check_text
+    from server.nl.facts import facts_of
+
+    from .test_analyst import UNDER_ATTACK
+
+    for lang in ("en", "fr", "zh-TW"):
+        got: list[dict] = []
+        Analyst(worker, timeout_s=60).submit(f"facts-{lang}", UNDER_ATTACK, lang, got.append)
+        end = time.monotonic() + 90
+        while not got and time.monotonic() < end:
+            await asyncio.sleep(0.05)
+        assert got and got[0]["source"] == "llm", got
+        facts = [s for _, _, s in fact_sentences(UNDER_ATTACK, lang)]
+        shown = got[0]["text"]
+        assert sum(f in shown for f in facts) == 2, shown
+        assert not check_text(shown, facts_of(UNDER_ATTACK), lang).dropped
