@@ -240,6 +240,12 @@ class Room:
         """`listener(event)` for each game event addressed to `player` or to all."""
         self.event_listeners.append((player, listener))
 
+    def mark_first_game(self) -> None:
+        """The page says this is the player's first game: the computer's first attack comes later
+        (Level.first_game_extra_s). Only before that attack, and only for the built-in opponent."""
+        if isinstance(self.bot, Opponent):
+            self.bot.set_first_game()
+
     def keep_alive(self) -> None:
         """A remote seat is in use: an empty room counts as idle from now."""
         if not self.clients:
@@ -281,12 +287,6 @@ class Room:
         if self.seats[1].kind == "ai" and self.game.tick <= self.join_window_ticks and not self.game.over:
             return 1
         # A reload without its token: give back a human seat nobody holds now.
-    def mark_first_game(self) -> None:
-        """The page says this is the player's first game: the computer's first attack comes later
-        (Level.first_game_extra_s). Only before that attack, and only for the built-in opponent."""
-        if isinstance(self.bot, Opponent):
-            self.bot.set_first_game()
-
         for i, seat in enumerate(self.seats):
             if seat.kind == "human" and seat.clients == 0:
                 return i
@@ -628,7 +628,6 @@ class RoomManager:
             log.info("room %s closed (%s)", room_id, reason)
 
     async def close_all(self, code: int = 1001, reason: str = "server shutting down") -> None:
-        self.stopping = True
         self.stopping = True
         await asyncio.gather(*(self.close(rid, code, reason) for rid in list(self.rooms)))
 

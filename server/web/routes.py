@@ -104,6 +104,8 @@ async def create_room(request: web.Request) -> web.Response:
                                                     room_id=placed.room_id if placed else None)
     except RoomFull as exc:
         return json_error(503, str(exc), headers={"Retry-After": "30"})
+    if body.get("first_game") is True:  # the page's first game: the computer attacks later
+        room.mark_first_game()
     if body.get("seat") is True:  # also seat the caller as player 0 (server.web.seats_api)
         return json_response(request.app[keys.SEATS].seat_http(room), status=201)
     return json_response({"room": room.id, "difficulty": room.difficulty}, status=201)
@@ -111,8 +113,6 @@ async def create_room(request: web.Request) -> web.Response:
 
 async def rules(request: web.Request) -> web.Response:
     """The balance table, the same as `welcome`'s `rules` (PROTOCOL.md "Rules on the wire")."""
-    if body.get("first_game") is True:  # the page's first game: the computer attacks later
-        room.mark_first_game()
     return json_response(rules_table())
 
 
