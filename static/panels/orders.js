@@ -149,7 +149,7 @@ export class OrdersPanel {
         ul.append(el("li", { class: cls }, el("span", { text: describeAction(a) }), mark ? el("span", { class: "nl-res", text: ` — ${mark}${why}` }) : null));
       });
       if (acts.length) n.append(ul);
-      if (!acts.length && !r.message) n.append(el("div", { class: "nl-msg", text: t("nl_no_action") }));
+      if (!acts.length && !r.message && !r.clarify) n.append(el("div", { class: "nl-msg", text: t("nl_no_action") }));
       if (r.message) n.append(el("div", { class: "nl-msg", text: r.message }));
       if (r.clarify && Array.isArray(r.clarify.options)) {
         const box = clarifyNode(r.clarify, (i) => this.choose(e, r.clarify, i));

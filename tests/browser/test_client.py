@@ -142,9 +142,11 @@ def test_orders_in_words_build_a_tank(page):
         timeout=30000)
     assert entry.get_attribute("data-request-id")          # nl_ack arrived
     text = entry.inner_text()
-    assert "Tank" in text, text                                # the understood action, in words
-    # a fresh base has no war factory: the order is understood but refused, with the reason shown
-    assert "refused" in text or "executed" in text, text
+    # a fresh base has no war factory: instead of a refusal, a question whose first option builds
+    # what is missing and then the tank (tests/browser/test_plans.py clicks it)
+    options = entry.locator('[data-testid="clarify-option"]').all_inner_texts()
+    assert "war factory → tank" in options[0] and options[-1] == "None of these", text
+    assert "No order understood" not in text, text
     assert page.locator("#nl-input").input_value() == ""
     assert page.errors == [], page.errors
 
