@@ -82,7 +82,7 @@ def test_an_unclear_order_asks_and_a_click_runs_the_choice(page, lang, text):
     page.fill("#nl-input", text)
     page.press("#nl-input", "Enter")
     box = page.locator('[data-testid="clarify"]').last
-    box.wait_for(timeout=90000)                       # the model reads it (seconds on a busy box)
+    box.wait_for(timeout=150000)                      # the model reads it (seconds; minutes on a busy box)
     question = box.locator(".clarify-q").inner_text()
     assert QUESTION_WORD[lang] in question and text in question, question
     buttons = box.locator('[data-testid="clarify-option"]')
