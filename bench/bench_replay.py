@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from server import protocol  # noqa: E402
 from server.ai.opponent import Opponent  # noqa: E402
-from server.rooms import RoomManager  # noqa: E402
+from server.room_manager import RoomManager  # noqa: E402
 from server.sim import Game  # noqa: E402
 from server.sim import rules as R  # noqa: E402
 from server.sim.snapshot import restore, snapshot  # noqa: E402

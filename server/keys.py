@@ -14,7 +14,7 @@ from .mcp.service import SeatService
 from .metrics import Metrics
 from .nl import Analyst, Translator
 from .nl_jobs import NLJobs
-from .rooms import RoomManager
+from .room_manager import RoomManager
 from .settings import Settings
 from .storage.viewer import ReplayService
 

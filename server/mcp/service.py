@@ -26,7 +26,8 @@ from ..clarifications import ClarifyError
 from ..limits import TokenBucket
 from ..llm import QueueFull
 from ..nl import heuristic_analysis
-from ..rooms import Room, RoomFull, RoomManager
+from ..room_manager import RoomManager
+from ..rooms import Room, RoomFull
 from ..sim.rules import TICK_RATE, rules_table
 from ..sim.orders import parse_action
 from .observation import compact_state

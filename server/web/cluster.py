@@ -42,7 +42,8 @@ from ..cluster import (
     owner_of,
     redis_directory,
 )
-from ..rooms import Room, RoomFull, RoomManager
+from ..room_manager import RoomManager
+from ..rooms import Room, RoomFull
 from ..settings import Settings
 
 log = logging.getLogger("cluster")

@@ -16,7 +16,7 @@ from .. import keys
 from ..advisor import Advisor, AdvisorSettings
 from ..llm import LLMSettings, ModelWorker
 from ..nl import Analyst, NLSettings, Translator
-from ..rooms import RoomManager
+from ..room_manager import RoomManager
 from ..sim.rules import TICK_RATE
 from ..nl_jobs import NLJobs
 

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 import pytest
 
-from server.rooms import Room, RoomManager
+from server.room_manager import RoomManager
+from server.rooms import Room
 
 pytestmark = pytest.mark.timeout(60)
 
