@@ -17,8 +17,7 @@ from .backends import (
 )
 from .local import LocalBackend
 from .prompt import ChatTemplate, PromptParts, chatml
-from .settings import LLMSettings, embedded_model_path
-from .worker import (
+from .request import (
     CANCELLED,
     COMPLETED,
     FAILED,
@@ -27,9 +26,10 @@ from .worker import (
     PROCESSING,
     TIMEOUT,
     LLMRequest,
-    ModelWorker,
     QueueFull,
 )
+from .settings import LLMSettings, embedded_model_path
+from .worker import ModelWorker
 
 __all__ = [
     "CANCELLED",
