@@ -32,7 +32,6 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -40,7 +39,6 @@ import numpy as np
 from .backends import (
     GenParams,
     GenResult,
-    GrammarError,
     ModelAlreadyLoaded,
     ModelLoadError,
     ShouldStop,
@@ -49,7 +47,10 @@ from .backends import (
     release_process_slot,
     reserve_process_slot,
 )
-from .prompt import ChatTemplate, PromptParts
+from .prefix_cache import PrefixCache
+from .prompt import ChatTemplate
+from .sampling import Sampling
+from .sequences import Prefix, Sequence
 from .settings import LLMSettings
 
 log = logging.getLogger(__name__)
@@ -57,60 +58,7 @@ log = logging.getLogger(__name__)
 __all__ = ["LocalBackend", "Sequence", "ModelAlreadyLoaded"]
 
 
-@dataclass
-class _Prefix:
-    """A task prefix resident in the KV cache as sequence ``seq``."""
-
-    key: tuple[int, int]
-    seq: int
-    tokens: list[int]
-    done: int = 0  # tokens evaluated so far
-    users: int = 0  # running sequences that copied it or wait for it
-
-    @property
-    def ready(self) -> bool:
-        return self.done >= len(self.tokens)
-
-
-@dataclass(eq=False)
-class Sequence:
-    """One running request: its sequence id, prompt progress, sampler and output."""
-
-    params: GenParams
-    seq: int
-    priority: int
-    order: int  # arrival order among equal priorities
-    prompt: list[int]  # tokens this sequence evaluates itself (suffix, or whole prompt when no prefix is shared)
-    prefix: _Prefix | None
-    max_tokens: int
-    reserved: int  # KV cells reserved for it
-    grammar: Any = None  # llama_sampler* (grammar), owned
-    chain: Any = None  # llama_sampler* (temperature sampling), owned
-    n_past: int = 0  # position of the next token
-    fed: int = 0  # prompt tokens evaluated
-    copied: bool = False
-    feed: list[int] = field(default_factory=list)  # generated/forced tokens waiting to be evaluated
-    out: list[int] = field(default_factory=list)
-    forced: int = 0  # tokens appended without sampling
-    logprobs: list[float] = field(default_factory=list)  # of each sampled token, before the grammar mask
-    how: str = ""  # prefix: cache (shared from a resident prefix), evaluated (computed for this request)
-    t0: float = field(default_factory=time.perf_counter)
-    t_prefix: float | None = None
-    t_first: float | None = None
-    result: GenResult | None = None  # set when finished
-    stop: str = ""  # why it ended: stop (end of answer), length (max_tokens)
-    evaluated: int = 0
-
-    @property
-    def generating(self) -> bool:
-        return self.fed >= len(self.prompt) and self.copied_or_none
-
-    @property
-    def copied_or_none(self) -> bool:
-        return self.prefix is None or self.copied
-
-
-class LocalBackend:
+class LocalBackend(Sampling, PrefixCache):
     """llama.cpp in this process, batched; see the module doc."""
 
     name = "local"
@@ -141,7 +89,7 @@ class LocalBackend:
         self._n_vocab = 0
         self._template = ChatTemplate(None)
         self._stop_ids: set[int] = set()
-        self._prefixes: OrderedDict[tuple[int, int], _Prefix] = OrderedDict()
+        self._prefixes: OrderedDict[tuple[int, int], Prefix] = OrderedDict()
         self._prefix_tokens: OrderedDict[str, list[int]] = OrderedDict()
         self._grammars: OrderedDict[str, Any] = OrderedDict()  # text -> parsed llama_sampler (cloned per request)
         self._free_seqs: list[int] = []
@@ -235,32 +183,6 @@ class LocalBackend:
             self.unload()
             raise ModelLoadError(f"model loaded but unusable: {exc}") from exc
 
-    def _init_probe(self) -> None:
-        """Tokens that are exactly one byte, to ask a grammar which characters may come next
-        (257 candidates instead of the whole vocabulary). Off when a byte has no token."""
-        lc = self._lc
-        by_byte: dict[int, int] = {}
-        buf = ctypes.create_string_buffer(8)
-        for tok in range(self._n_vocab):
-            n = lc.llama_token_to_piece(self._vocab, tok, buf, 8, 0, False)
-            if n == 1 and buf.raw[0] not in by_byte:
-                by_byte[buf.raw[0]] = tok
-        # Every byte that can start the next character of UTF-8 text (tab, new line, printable
-        # ASCII, lead bytes of 2-4 byte characters up to U+3FFFF) or continue one; grammars
-        # that allow other control characters are not probed correctly (none here do).
-        needed = {9, 10, 13, *range(32, 127), *range(0x80, 0xC0), *range(0xC2, 0xF1)}
-        if not needed <= by_byte.keys():
-            log.info("vocabulary lacks single-byte tokens: grammar-forced text is not detected")
-            return
-        byte_values = sorted(by_byte)
-        eog = self._model.token_eos()
-        ids = [by_byte[b] for b in byte_values] + [eog]
-        self._probe_bytes = byte_values
-        self._probe_ids = np.array(ids, dtype=np.int32)
-        self._probe = np.zeros(len(ids), dtype=self._cand.dtype)
-        self._probe_arr = lc.llama_token_data_array(data=self._probe.ctypes.data_as(lc.llama_token_data_p),
-                                                    size=len(ids), selected=-1, sorted=False)
-
     def _alloc_batch(self, n: int) -> None:
         lc = self._lc
         if self._batch is not None:
@@ -322,78 +244,6 @@ class LocalBackend:
             "grammar_full_masks": int(st["grammar_full_masks"]),
         }
 
-    # -- grammar -------------------------------------------------------------
-    def grammar(self, text: str) -> Any:
-        """A parsed grammar sampler for ``text`` (cached by string; callers clone it). Raises GrammarError."""
-        g = self._grammars.get(text)
-        if g is not None:
-            self._grammars.move_to_end(text)
-            return g
-        lc = self._lc
-        # llama.cpp returns NULL for a bad grammar; a NULL sampler would crash the process.
-        g = lc.llama_sampler_init_grammar(self._vocab, text.encode("utf-8"), b"root")
-        if not g:
-            raise GrammarError("invalid GBNF grammar (llama.cpp refused it)")
-        self._grammars[text] = g
-        while len(self._grammars) > 32:
-            _, old = self._grammars.popitem(last=False)
-            lc.llama_sampler_free(old)
-        return g
-
-    def _free_samplers(self, s: Sequence) -> None:
-        lc = self._lc
-        if s.grammar is not None:
-            lc.llama_sampler_free(s.grammar)
-            s.grammar = None
-        if s.chain is not None:
-            lc.llama_sampler_free(s.chain)
-            s.chain = None
-
-    # -- prompts -------------------------------------------------------------
-    def _tokens_of_prefix(self, prefix: str) -> list[int]:
-        toks = self._prefix_tokens.get(prefix)
-        if toks is None:
-            toks = self._model.tokenize(prefix.encode("utf-8"), add_bos=self._model.add_bos_token(), special=True)
-            self._prefix_tokens[prefix] = toks
-            while len(self._prefix_tokens) > 4 * max(1, self.settings.prefix_cache_size):
-                self._prefix_tokens.popitem(last=False)
-        return toks
-
-    def _suffix_tokens(self, parts: PromptParts, user: str) -> list[int]:
-        # The user's text is tokenized with special=False so that a player
-        # typing "<|im_end|>" cannot close the turn; the template tail is ours.
-        assert parts.suffix.startswith(user)
-        tail = parts.suffix[len(user):]
-        m = self._model
-        return m.tokenize(user.encode("utf-8"), add_bos=False, special=False) + m.tokenize(
-            tail.encode("utf-8"), add_bos=False, special=True)
-
-    # -- KV accounting ---------------------------------------------------------
-    def _reserved(self) -> int:
-        return sum(len(p.tokens) for p in self._prefixes.values()) + sum(s.reserved for s in self._running)
-
-    def _evict_prefixes(self, need: int) -> None:
-        """Drop resident prefixes nobody uses (least recent first) until ``need`` cells are free."""
-        for key in list(self._prefixes):
-            if self._kv_size - self._reserved() >= need:
-                return
-            p = self._prefixes[key]
-            if p.users == 0:
-                self._lc.llama_memory_seq_rm(self._mem, p.seq, -1, -1)
-                del self._prefixes[key]
-
-    def _prefix_seq(self) -> int | None:
-        used = {p.seq for p in self._prefixes.values()}
-        for seq in range(self.prefix_slots):
-            if seq not in used:
-                return seq
-        for key, p in list(self._prefixes.items()):  # LRU first
-            if p.users == 0:
-                self._lc.llama_memory_seq_rm(self._mem, p.seq, -1, -1)
-                del self._prefixes[key]
-                return p.seq
-        return None
-
     # -- joining and leaving ---------------------------------------------------
     @property
     def free_slots(self) -> int:
@@ -422,7 +272,7 @@ class LocalBackend:
         if room < 1 and not params.prefix_only:
             raise ValueError(f"prompt of {prompt_len} tokens does not fit the context of {self.settings.n_ctx}")
         max_tokens = 0 if params.prefix_only else max(1, min(params.max_tokens, room))
-        prefix: _Prefix | None = None
+        prefix: Prefix | None = None
         new_prefix = False
         if self.prefix_slots:
             key = (len(prefix_toks), hash(tuple(prefix_toks)))  # same tokens, same cells, whatever the task
@@ -435,7 +285,7 @@ class LocalBackend:
                 seq = self._prefix_seq()
                 if seq is None:
                     return None
-                prefix = _Prefix(key, seq, prefix_toks)
+                prefix = Prefix(key, seq, prefix_toks)
                 self._prefixes[key] = prefix
                 new_prefix = True
             else:
@@ -478,15 +328,6 @@ class LocalBackend:
         self._running.append(s)
         self._attach_prefix(s)
         return s
-
-    def _attach_prefix(self, s: Sequence) -> None:
-        """Share a ready prefix's cells with the sequence (seq_cp tags the same cells)."""
-        p = s.prefix
-        if p is None or s.copied or not p.ready:
-            return
-        self._lc.llama_memory_seq_cp(self._mem, p.seq, s.seq, -1, -1)
-        s.copied = True
-        s.t_prefix = time.perf_counter()
 
     def leave(self, s: Sequence, stop: str = "interrupted") -> GenResult:
         """End a sequence now (cancel, timeout, preemption, or after finishing); frees its cells."""
@@ -602,7 +443,7 @@ class LocalBackend:
         if n_prompt >= 8 and dt > 0:
             self._chunk = int(min(self.settings.n_batch, max(8, n_prompt * self.CHUNK_S / dt)))
         for e, n in evaluating:
-            if isinstance(e, _Prefix):
+            if isinstance(e, Prefix):
                 e.done += n
                 if e.ready:
                     self.stats["prefix_evaluated"] += 1
@@ -618,137 +459,6 @@ class LocalBackend:
             if s.result is None:
                 self.leave(s, s.stop or "stop")
         return finished
-
-    # -- sampling -------------------------------------------------------------------
-    def _sample(self, s: Sequence, row: int) -> bool:
-        """Pick the next token of ``s`` from its logits (row ``row`` of the last decode), then
-        any tokens its grammar forces. True when the sequence is done."""
-        lc = self._lc
-        if s.t_first is None:
-            s.t_first = time.perf_counter()
-        ptr = lc.llama_get_logits_ith(self._ctx.ctx, row)
-        logits = np.ctypeslib.as_array(ptr, shape=(self._n_vocab,))
-        tg = time.perf_counter()
-        tok = self._pick(s, logits)
-        if s.params.logprobs:
-            # how likely the model found the token it wrote, grammar aside (evidence for the
-            # translator's confidence: a token the grammar forced on an unwilling model scores low)
-            top = float(logits.max())
-            s.logprobs.append(float(logits[tok]) - top - float(np.log(np.exp(logits - top).sum())))
-        self.stats["sampled_tokens"] += 1
-        toks, ends = [tok], False
-        if s.grammar is not None and self._probe is not None and self.grammar_mode == "lazy" \
-                and not self._is_stop(tok):
-            toks, ends = self._with_forced(s, tok)
-        done = False
-        for i, t in enumerate(toks):
-            if i:
-                self.stats["forced_tokens"] += 1
-                s.forced += 1
-            done = self._append(s, t)
-            if done:
-                break
-        if not done and ends:  # the grammar allows nothing but the end: no need to ask the model
-            s.stop = "stop"
-            done = True
-        self.stats["grammar_s"] += time.perf_counter() - tg
-        return done
-
-    def _is_stop(self, tok: int) -> bool:
-        return tok in self._stop_ids or bool(self._lc.llama_vocab_is_eog(self._vocab, tok))
-
-    def _with_forced(self, s: Sequence, tok: int) -> tuple[list[int], bool]:
-        """``tok`` plus the tokens of the text the grammar forces after it (one allowed
-        character at a time, asked of a copy of the grammar), re-tokenized together with
-        ``tok`` so the model reads its usual tokens. Also whether only the end may follow."""
-        lc = self._lc
-        g = lc.llama_sampler_clone(s.grammar)
-        try:
-            lc.llama_sampler_accept(g, tok)
-            forced = bytearray()
-            ends = False
-            arr, probe, ids = self._probe_arr, self._probe, self._probe_ids
-            for _ in range(64):
-                probe["id"] = ids
-                probe["logit"] = 0.0
-                arr.size = len(ids)
-                arr.selected = -1
-                lc.llama_sampler_apply(g, ctypes.byref(arr))
-                allowed = np.flatnonzero(probe["logit"] != -np.inf)
-                if len(allowed) != 1:
-                    break
-                k = int(allowed[0])
-                if k == len(ids) - 1:  # only the end of generation
-                    ends = True
-                    break
-                forced.append(self._probe_bytes[k])
-                lc.llama_sampler_accept(g, int(ids[k]))
-        finally:
-            lc.llama_sampler_free(g)
-        if not forced:
-            return [tok], ends
-        text = self._model.token_to_piece(tok).rstrip(b"\0") + bytes(forced)
-        toks = self._model.tokenize(text, add_bos=False, special=False)
-        # the re-tokenized text must pass the grammar token by token (a copy, to be safe)
-        g = lc.llama_sampler_clone(s.grammar)
-        try:
-            for t in toks:
-                if not self._allowed(g, t):
-                    return [tok], False
-                lc.llama_sampler_accept(g, t)
-        finally:
-            lc.llama_sampler_free(g)
-        return toks, ends
-
-    def _allowed(self, grammar: Any, tok: int) -> bool:
-        self._one[0].id = tok
-        self._one[0].logit = 1.0
-        self._one_arr.size = 1
-        self._one_arr.selected = -1
-        self._lc.llama_sampler_apply(grammar, ctypes.byref(self._one_arr))
-        return bool(self._one[0].logit != float("-inf"))
-
-    def _append(self, s: Sequence, tok: int) -> bool:
-        if self._is_stop(tok):
-            s.stop = "stop"
-            return True
-        if s.grammar is not None:
-            self._lc.llama_sampler_accept(s.grammar, tok)
-        if s.chain is not None:
-            self._lc.llama_sampler_accept(s.chain, tok)
-        s.out.append(tok)
-        s.feed.append(tok)
-        if len(s.out) >= s.max_tokens:
-            s.stop = "length"
-            return True
-        return False
-
-    def _pick(self, s: Sequence, logits: Any) -> int:
-        lc = self._lc
-        if s.chain is None:
-            tok = int(np.argmax(logits))
-            if s.grammar is None:
-                return tok
-            # the greedy token is usually allowed: check it alone before masking the vocabulary
-            if self.grammar_mode == "lazy" and self._allowed(s.grammar, tok):
-                return tok
-        cand = self._cand
-        cand["id"] = self._ids  # a sampler chain may have reordered them
-        cand["logit"] = logits
-        cand["p"] = 0.0
-        arr = self._cand_arr
-        arr.size = self._n_vocab
-        arr.selected = -1
-        arr.sorted = False
-        if s.grammar is not None:
-            lc.llama_sampler_apply(s.grammar, ctypes.byref(arr))
-            self.stats["grammar_full_masks"] += 1
-        if s.chain is None:
-            return int(cand["id"][int(np.argmax(cand["logit"][: arr.size]))])
-        lc.llama_sampler_apply(s.chain, ctypes.byref(arr))
-        if arr.selected < 0:
-            return int(cand["id"][int(np.argmax(cand["logit"][: arr.size]))])
-        return int(cand["id"][arr.selected])
 
     # -- one request alone (warm-up, and the Backend protocol) ---------------------
     def generate(self, params: GenParams, should_stop: ShouldStop) -> GenResult:
