@@ -46,23 +46,17 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); browser tests need Debian's chromium")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.skip("playwright for Python is not installed")
-    external = os.environ.get("BROWSER_TEST_BASE_URL")
-    if external:
-        yield external.rstrip("/")
-        return
+@contextlib.contextmanager
+def serve_app(tmp_path_factory, argv: list[str] | None = None, **env_overrides: str):
+    """`python app.py` (or `argv`) on a free loopback port with these environment overrides,
+    until /healthz answers; stopped on exit. Fails the test with the server's log if it never
+    comes up."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", LLM_BACKEND=os.environ.get("LLM_BACKEND", "disabled"))
+    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", **env_overrides)
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, *(argv or ["app.py"])], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 40
         while not _healthy(url):
@@ -80,6 +74,22 @@ def server_url(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium); browser tests need Debian's chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("playwright for Python is not installed")
+    external = os.environ.get("BROWSER_TEST_BASE_URL")
+    if external:
+        yield external.rstrip("/")
+        return
+    with serve_app(tmp_path_factory, LLM_BACKEND=os.environ.get("LLM_BACKEND", "disabled")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

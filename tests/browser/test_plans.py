@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 
-from .conftest import CHROMIUM, ROOT, _free_port, _healthy, wait_game
+from .conftest import CHROMIUM, serve_app, wait_game
 
 ADMIN = "browser-test-admin"
 TICKS_PER_S = 20
@@ -30,28 +27,8 @@ def server_url(tmp_path_factory):
     """The game server with an operator token (fast-forward); the model is off."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", LLM_BACKEND="disabled", ADMIN_TOKEN=ADMIN)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 40
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("server did not become healthy:\n" + log_path.read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve_app(tmp_path_factory, LLM_BACKEND="disabled", ADMIN_TOKEN=ADMIN) as url:
+        yield url
 
 
 def advance(page, seconds: float) -> None:

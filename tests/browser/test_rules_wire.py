@@ -4,13 +4,10 @@ reads prices from `welcome.rules` and keeps no copy (PROTOCOL.md "Rules on the w
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 
 import pytest
 
-from .conftest import CHROMIUM, ROOT, _free_port, _healthy, wait_game
+from .conftest import CHROMIUM, serve_app, wait_game
 
 pytestmark = pytest.mark.browser
 
@@ -30,29 +27,8 @@ runpy.run_path("app.py", run_name="__main__")
 def server_url(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing; browser tests need Debian's chromium")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", LLM_BACKEND="disabled")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-c", LAUNCH], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 40
-        while not _healthy(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("server did not become healthy:\n" + log_path.read_text(errors="replace")[-3000:])
-            time.sleep(0.2)
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve_app(tmp_path_factory, ["-c", LAUNCH], LLM_BACKEND="disabled") as url:
+        yield url
 
 
 def test_a_changed_cost_shows_in_the_sidebar(page):
