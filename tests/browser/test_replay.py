@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from server.storage.gamelog import GameLog
-from tests.browser.conftest import CHROMIUM, ROOT, _free_port, _healthy, wait_game
+from tests.browser.conftest import CHROMIUM, ROOT, _free_port, _healthy, serve_app, wait_game
 from tests.storage.conftest import record_game
 
 GAME_TICKS = 3600          # three minutes of game time: bases, harvesters, a first army
@@ -44,18 +44,8 @@ def replay_server(tmp_path_factory):
     gamelog = GameLog.open_dir(data)
     record_game(gamelog, "recorded-game", seed=3, ticks=GAME_TICKS, levels=("hard", "normal"))
     gamelog.close()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = dict(os.environ, PORT=str(_free_port()), HOST="127.0.0.1", LLM_BACKEND="disabled", DATA_DIR=str(data))
-    proc, url = start_app(env, log_path)
-    try:
+    with serve_app(tmp_path_factory, LLM_BACKEND="disabled", DATA_DIR=str(data)) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture
