@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from server.llm import LLMSettings, ModelWorker
 from server.llm.settings import embedded_model_path
 from server.nl import Translator
+from tests.nl.conftest import passes  # the scoring rule of shared/tools/nl_eval.py, restated once
 
 
 def model_path(name: str) -> str:
@@ -46,45 +47,6 @@ def model_path(name: str) -> str:
 
         return str(assemble())
     return name
-
-
-# the scoring rule of shared/tools/nl_eval.py, restated (as tests/nl/conftest.py does)
-def _get(obj: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if not isinstance(obj, dict) or part not in obj:
-            return None
-        obj = obj[part]
-    return obj
-
-
-def _same(want: Any, got: Any) -> bool:
-    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-        return abs(want - got) <= 1
-    return bool(want == got)
-
-
-def _list_matches(expected: list[dict], actions: list[dict]) -> bool:
-    if len(expected) != len(actions):
-        return False
-    used: set[int] = set()
-
-    def place(i: int) -> bool:
-        if i == len(expected):
-            return True
-        for j, act in enumerate(actions):
-            if j not in used and all(_same(v, _get(act, k)) for k, v in expected[i].items()):
-                used.add(j)
-                if place(i + 1):
-                    return True
-                used.discard(j)
-        return False
-
-    return place(0)
-
-
-def passes(expect: Any, actions: list[dict]) -> bool:
-    options = expect["any_of"] if isinstance(expect, dict) else [expect]
-    return any(_list_matches(opt, actions) for opt in options)
 
 
 def outcome(expect: Any, answer: dict) -> str:
