@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from . import mapgen
 from . import rules as R
-from .combat import combat, damage, remove_dead, turrets
+from .combat import combat, remove_dead, turrets
 from .economy import harvester, regrow
 from .entities import Building, Unit
 from .fog import update_fog
@@ -108,10 +108,6 @@ class Game:
     def add_building(self, owner: int, btype: str, x: int, y: int, built: bool = True) -> Building:
         """Put a building on the map (setup and tests; no placement checks)."""
         return self.world.add_building(owner, btype, x, y, built)
-
-    def _damage(self, e: Unit | Building, dmg: float, src: Unit | Building | None, by: int) -> None:
-        """Hurt an entity as if a player's weapon did (kept for tests/web/test_rooms.py: see combat.damage)."""
-        damage(self.world, e, dmg, src, by)
 
     # ------------------------------------------------------------------ public API
     def map_info(self) -> dict:

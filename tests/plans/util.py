@@ -5,6 +5,7 @@ from typing import Any
 
 from server.sim import Game
 from server.sim import rules as R
+from server.sim.combat import damage
 
 
 def step_until(g: Game, done: Any, max_s: float) -> bool:
@@ -75,5 +76,5 @@ def with_base(g: Game, p: int, *btypes: str) -> None:
 
 def destroy(g: Game, b: Any) -> None:
     """Destroy a building or unit as an enemy weapon would (events and all), then let the tick remove it."""
-    g._damage(b, b.hp + 1, None, 1 - b.owner)
+    damage(g.world, b, b.hp + 1, None, 1 - b.owner)
     g.step()

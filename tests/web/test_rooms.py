@@ -15,6 +15,7 @@ import pytest
 
 from server.room_manager import RoomManager
 from server.rooms import Room
+from server.sim.combat import damage
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -143,7 +144,7 @@ async def test_game_over_reaches_clients_with_whole_game_tallies() -> None:
     room.start()
     await rec.wait_for(lambda m: m["type"] == "state")
     for b in [b for b in room.game.buildings.values() if b.owner == 1]:
-        room.game._damage(b, 100_000, None, 0)  # the computer's base falls
+        damage(room.game.world, b, 100_000, None, 0)  # the computer's base falls
     over = (await rec.wait_for(lambda m: bool(m.get("game_over")), timeout=3))["game_over"]
     await room.close()
     assert over["winner"] == 0
