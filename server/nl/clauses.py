@@ -145,7 +145,7 @@ def _build_clause(items: list[Item]) -> Clause:
     last_num: int | None = None
     n = len(items)
     for k, (kind, val) in enumerate(items):
-        if kind != "?" and kind != "N":
+        if kind not in ("?", "N", "GIVE"):  # "what's the weather like": wanting is no game word
             c.vocab += 1
         if kind == "N":
             if last_num is not None and last_num >= 20 and last_num % 10 == 0 and val < 10:
@@ -201,11 +201,12 @@ def _build_clause(items: list[Item]) -> Clause:
             c.selref = True
         elif kind == "COND":
             c.cond = val
-    c.verb = _resolve_verb(c.verbs)
+    c.verb = resolve_verb(c.verbs)
     return c
 
 
-def _resolve_verb(verbs: list[str]) -> str | None:
+def resolve_verb(verbs: list[str]) -> str | None:
+    """The one verb a clause's verbs make ("go harvest" is harvest, "make them defend" defend)."""
     if not verbs:
         return None
     first = verbs[0]
@@ -264,9 +265,14 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
             tgt = {"place": "enemy_base"} if tgt.get("place") == "home" else {"place": "nearest_enemy"}
         return [{"action": "attack", "units": s, "target": tgt} for s in _sels(c)]
     if verb == "stop":
+        if tgt is not None and tgt.get("place") == "home":  # "artillery, hold the base"
+            return _compose(c, "defend")
         return [{"action": "stop", "units": s} for s in _sels(c)]
     if verb == "harvest":
-        if tgt is not None and (("direction" in tgt) or tgt.get("place") in ("home",)):
+        only_harvesters = bool(c.units) and all(u == "harvester" for u, _ in c.units)
+        # "gather in the middle": a gathering point that is not ore is a move (harvesters keep mining)
+        if tgt is not None and (("direction" in tgt) or tgt.get("place") == "home"
+                                or tgt.get("place") != "ore" and not only_harvesters):
             return [{"action": "move", "units": s, "target": tgt} for s in _sels(c)]
         default = "harvester"
         return [{"action": "harvest", "units": s} for s in _sels(c, default)]

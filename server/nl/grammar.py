@@ -14,6 +14,7 @@ import json
 import re
 from functools import lru_cache
 
+from .clauses import resolve_verb
 from .schema import BUILDINGS, DIRECTIONS, MAX_ACTIONS, PLACES, UNITS
 
 
@@ -145,14 +146,12 @@ def restriction_from_items(items: list[tuple]) -> dict:
     kinds: dict[str, set] = {}
     for kind, val in items:
         kinds.setdefault(kind, set()).add(val)
-    verbs = kinds.get("V", set())
+    verbs = _clause_verbs(items)  # "go harvest", "send tanks to attack": the specific verb decides
     units, buildings = kinds.get("U", set()), kinds.get("B", set())
     if "GIVE" in kinds and not verbs and (units or buildings):
         verbs = {"build"}  # "I need a harvester"
-    if verbs - {"move", "launch", "build"}:
-        verbs = verbs - {"move"}  # "go harvest", "send tanks to attack": the specific verb decides
-        if "SW" not in kinds:
-            verbs = verbs - {"launch"}
+    if "stop" in verbs and kinds.get("P") == {"home"} and not kinds.get("D"):
+        verbs = (verbs - {"stop"}) | {"defend"}  # "artillery, hold the base" (as the parser reads it)
     actions: set[str] = set()
     for v in verbs:
         if v == "build":
@@ -169,6 +168,13 @@ def restriction_from_items(items: list[tuple]) -> dict:
     has_target = bool(kinds.get("D") or kinds.get("P") or kinds.get("XY"))
     if "harvest" in actions and "harvest" not in verbs and has_target and "ore" not in kinds.get("P", set()):
         actions.discard("harvest")  # "send the tanks to 14, 33" is a move, not a harvest
+    if "harvest" in verbs and has_target and "ore" not in kinds.get("P", set()) and units != {"harvester"}:
+        actions.discard("harvest")  # "the army gathers in the middle": a gathering point, not ore
+        actions.add("move")
+    if verbs == {"move"} and kinds.get("P") == {"nearest_enemy"} and not kinds.get("D") and not kinds.get("XY"):
+        actions = {"attack"}  # "send the choppers after the closest enemy": engage it (as the parser does)
+    if not verbs and not has_target and units and kinds.get("N") and "ALL" not in kinds and not buildings:
+        actions = {"build_unit"}  # "five soldiers": a count of units with nowhere to go is a production order
     if not actions:  # no verb: what the nouns allow
         if (units or "ALL" in kinds or "SEL" in kinds) and has_target:
             actions.add("move")  # units and a place: "les chars au nord" goes there
@@ -202,7 +208,7 @@ def restriction_from_items(items: list[tuple]) -> dict:
     # building named, per unit named with a build verb. Used by the compact grammar only: a
     # small model given room repeats its one action until the limit.
     seps = sum(1 for i, (k, _) in enumerate(items) if k == "SEP" and (i == 0 or items[i - 1][0] != "SEP"))
-    n_verbs = sum(1 for k, _ in items if k == "V")
+    n_verbs = len(_pieces_verbs(items))  # "回去工作" is one order: one verb per clause
     numbers = [n for n in kinds.get("N", set()) if isinstance(n, int)]
     most = max(1 + seps, n_verbs, len(buildings), len(units) if "build" in verbs else 1,
                max(numbers, default=1) if buildings else 1)  # "three power plants": one action each
@@ -211,6 +217,25 @@ def restriction_from_items(items: list[tuple]) -> dict:
             "all": "ALL" in kinds, "max_actions": min(MAX_ACTIONS, most),
             "coords": [v for k, v in items if k == "XY"], "selection": "SEL" in kinds,
             "min_actions": min_actions_of(items)}
+
+
+def _pieces_verbs(items: list[tuple]) -> list[str]:
+    """The verb of each piece between separators that has one, as the parser resolves it."""
+    out: list[str] = []
+    piece: list[str] = []
+    for kind, val in list(items) + [("SEP", "")]:
+        if kind == "SEP":
+            verb = resolve_verb(piece)
+            if verb is not None:
+                out.append(verb)
+            piece = []
+        elif kind == "V":
+            piece.append(val)
+    return out
+
+
+def _clause_verbs(items: list[tuple]) -> set[str]:
+    return set(_pieces_verbs(items))
 
 
 def min_actions_of(items: list[tuple]) -> int:

@@ -80,6 +80,23 @@ _add(LATIN, "give|give me|gimme|get|get me|want|need|more|"
      "donne|donnez|donne moi|donnez moi|je veux|il me faut|il faut|faut|on veut|nous voulons|"
      "j ai besoin de|besoin de|on a besoin de", ("GIVE", ""))
 
+# more ways players say the same things (colloquial, conditional, gathering at a point)
+_add(LATIN, "pump out|pump|roll out|whip up|turn out|put together|get going on|"
+     "commande|commandez|ajoute|ajoutez|rajoute|rajoutez", ("V", "build"))
+_add(LATIN, "wander|stroll|roam|hurry|run|dash|race|rush over|head over|get over|move out|move over|"
+     "converge|meet|meet up|join up|rendezvous|mass|concentrate|spread out|spread|fan out|disperse|scatter|"
+     "deployez vous|dispersez vous|dispersez|deployez|"
+     "rejoins|rejoignez|rejoindre|convergez|converger|foncez|fonce|cours|courez|postez vous|placez vous|"
+     "positionnez|positionne|positionnez vous|mettez vous|montez|monte|descendez|descends|passez|glissez",
+     ("V", "move"))
+# gathering goes to a point: the base unless a place is named ("regroup in the middle")
+_add(LATIN, "rassemble|rassemblez|rassembler|se rassemble|se rassemblent|rassemblez vous|rassemblement|"
+     "regroupe|regroupez|regrouper|se regroupe|se regroupent|regroupez vous|regroupement|reunissez vous|"
+     "se reunit|se reunissent|retrouvez vous|se retrouvent", ("V", "retreat"))
+_add(LATIN, "like|wanna|require|requires|"
+     "voudrais|voudrait|voudrions|voudriez|voulons|voulez|veux|veut|aimerais|aimerait|aimerions|faudrait|"
+     "faudra|souhaite|souhaiterais|souhaitons", ("GIVE", ""))
+
 # third-person / plural forms ("les chars vont au nord")
 _add(LATIN, "construisent|fabriquent|produisent|entrainent|recrutent", ("V", "build"))
 _add(LATIN, "vont|partent|avancent|bougent|deplacent|se deplacent|foncent|marchent|volent|filent", ("V", "move"))
@@ -149,10 +166,10 @@ _DIRS = {
     "south": "south|southward|southwards|southern|bottom|sud|en bas|bas",
     "east": "east|eastward|eastwards|eastern|right|to the right|est|droite",
     "west": "west|westward|westwards|western|left|to the left|ouest|l ouest|gauche|a gauche",
-    "northeast": "northeast|north east|northeastern|top right|upper right|nord est|nordest|en haut a droite",
-    "northwest": "northwest|north west|northwestern|top left|upper left|nord ouest|nordouest|en haut a gauche",
-    "southeast": "southeast|south east|southeastern|bottom right|lower right|sud est|sudest|en bas a droite",
-    "southwest": "southwest|south west|southwestern|bottom left|lower left|sud ouest|sudouest|en bas a gauche",
+    "northeast": "northeast|north east|northeastern|nord est|nordest",
+    "northwest": "northwest|north west|northwestern|nord ouest|nordouest",
+    "southeast": "southeast|south east|southeastern|sud est|sudest",
+    "southwest": "southwest|south west|southwestern|sud ouest|sudouest",
 }
 for _d, _w in _DIRS.items():
     _add(LATIN, _w, ("D", _d))
@@ -208,7 +225,12 @@ _add(LATIN, "a|an|the|to|at|of|on|in|into|with|for|from|toward|towards|please|no
      "them|us|you|your|we|i|is|are|be|can|could|will|would|any|near|next to|by|around|up|down|over|"
      "across|ahead|forward|fast|slow|now|here|there|area|zone|side|position|location|spot|point|"
      "quickly|slowly|carefully|together|group|groups|team|teams|ca va|comment ca va|ca va bien|how are you|"
-     "how is it going", ("NOP", ""))
+     "how is it going|"
+     # politeness and hedges: they change no order ("could you maybe...", « pourriez-vous... »)
+     "mind|kindly|maybe|perhaps|possibly|probably|just|lets|let|guys|folks|boys|hey|ok|okay|pls|plz|"
+     "go ahead|shall|might|must|gotta|try|see|if|so|some|little|bit|"
+     "pourrais|pourriez|pourrait|pourraient|pourrions|peux|pouvez|peut|etre|veuillez|merci de|tu|vous|"
+     "y|que|qu|stp|un peu|hop|toi|moi|ensemble|encore|deja|donc|bon|alors|voila", ("NOP", ""))
 # restore game meanings that the filler list above may have overwritten
 LATIN["position"] = ("V", "move")
 LATIN["plus"] = ("SEP", "and")
@@ -231,13 +253,17 @@ _add(LATIN, "credits|credit|money|cash|dollars|argent|credit", ("CR", ""))
 _add(LATIN, "center|centre|middle|center of the map|centre of the map|middle of the map|map center|"
      "milieu|milieu de la carte|centre de la carte|au centre|au milieu", ("P", "center"))
 _CORNERS = {
-    "top_left": "top left corner|upper left corner|northwest corner|north west corner|"
+    "top_left": "top left corner|upper left corner|northwest corner|north west corner|top left|upper left|"
+                "en haut a gauche|"
                 "coin en haut a gauche|coin superieur gauche|coin haut gauche|coin nord ouest",
-    "top_right": "top right corner|upper right corner|northeast corner|north east corner|"
+    "top_right": "top right corner|upper right corner|northeast corner|north east corner|top right|upper right|"
+                 "en haut a droite|"
                  "coin en haut a droite|coin superieur droit|coin haut droit|coin nord est",
-    "bottom_left": "bottom left corner|lower left corner|southwest corner|south west corner|"
+    "bottom_left": "bottom left corner|lower left corner|southwest corner|south west corner|bottom left|"
+                   "lower left|en bas a gauche|"
                    "coin en bas a gauche|coin inferieur gauche|coin bas gauche|coin sud ouest",
-    "bottom_right": "bottom right corner|lower right corner|southeast corner|south east corner|"
+    "bottom_right": "bottom right corner|lower right corner|southeast corner|south east corner|bottom right|"
+                    "lower right|en bas a droite|"
                     "coin en bas a droite|coin inferieur droit|coin bas droit|coin sud est",
 }
 for _c, _w in _CORNERS.items():
@@ -278,10 +304,10 @@ _add(ZH, "北|北方|北邊|北面|北部|上方", ("D", "north"))
 _add(ZH, "南|南方|南邊|南面|南部|下方", ("D", "south"))
 _add(ZH, "東|東方|東邊|東面|東部|右邊|右方", ("D", "east"))
 _add(ZH, "西|西方|西邊|西面|西部|左邊|左方", ("D", "west"))
-_add(ZH, "東北|東北方|東北邊|東北角|右上|右上方|右上角", ("D", "northeast"))
-_add(ZH, "西北|西北方|西北邊|西北角|左上|左上方|左上角", ("D", "northwest"))
-_add(ZH, "東南|東南方|東南邊|東南角|右下|右下方|右下角", ("D", "southeast"))
-_add(ZH, "西南|西南方|西南邊|西南角|左下|左下方|左下角", ("D", "southwest"))
+_add(ZH, "東北|東北方|東北邊|東北面|東北部", ("D", "northeast"))
+_add(ZH, "西北|西北方|西北邊|西北面|西北部", ("D", "northwest"))
+_add(ZH, "東南|東南方|東南邊|東南面|東南部", ("D", "southeast"))
+_add(ZH, "西南|西南方|西南邊|西南面|西南部", ("D", "southwest"))
 
 _add(ZH, "敵方基地|敵人基地|敵軍基地|敵基地|敵營|敵方總部|敵人總部|敵軍總部|敵方大本營|敵人大本營|對方基地|"
      "敵人老家|敵方建築|敵人建築|敵軍大本營|敵陣|對手基地", ("P", "enemy_base"))
@@ -295,6 +321,13 @@ _add(ZH, "不要|別|不准|不許|勿|禁止|不用|不必", ("NEG", ""))
 _add(ZH, "，|,|。|；|;|、|並且|並|和|與|跟|及|同時|！|!|還有|另外|順便|也", ("SEP", "and"))
 _add(ZH, "然後|再|接著|之後|隨後|後|以後|然後再|之後再|接著再", ("SEP", "then"))
 
+_add(ZH, "推進|挺進|開進|進發|趕往|趕到|跑去|跑到|衝去|衝到|移師|轉進|走去|奔赴|前去|開赴|殺到|殺去|靠過去|飛去|"
+     "開去|移往", ("V", "move"))
+# gathering goes to a point: the base unless a place is named (「在中間集合」)
+_add(ZH, "集合|會合|匯合|聚集|會師|集中|聚到|聚在|重整|歸隊", ("V", "retreat"))
+_add(ZH, "弄|搞|添|加蓋|加建|多造|多蓋|多建|多生產|多訓練|生|補", ("V", "build"))
+_add(ZH, "想要|我想要|想|希望|我希望|我們需要|還要|還需要", ("GIVE", ""))
+
 _add(ZH, "他們|它們|牠們|她們|這批新兵|新部隊", ("REF", ""))
 _add(ZH, "這些部隊|這些單位|這些|那些部隊|那些單位|選中部隊|選中單位|選中|選取部隊|選取單位|所選部隊|所選單位|"
      "被選部隊|選擇部隊|選擇單位", ("SEL", ""))
@@ -304,10 +337,19 @@ _add(ZH, "有|擁有|達到|湊齊|攢夠|累積到|夠", ("HAVE", ""))
 _add(ZH, "建好|蓋好|造好|建成|蓋完|造完|建完|完成|好了|就緒", ("READY", ""))
 _add(ZH, "錢|資金|金錢|元|塊錢|信用點", ("CR", ""))
 _add(ZH, "中央|中心|地圖中央|地圖中心|中間|正中央|地圖中間", ("P", "center"))
-_add(ZH, "左上角|西北角", ("P", "top_left"))
-_add(ZH, "右上角|東北角", ("P", "top_right"))
-_add(ZH, "左下角|西南角", ("P", "bottom_left"))
-_add(ZH, "右下角|東南角", ("P", "bottom_right"))
+# screen positions name the map's corners ("to the top left", 「去左上」); compass words stay headings
+_add(ZH, "左上角|西北角|左上|左上方|地圖左上", ("P", "top_left"))
+_add(ZH, "右上角|東北角|右上|右上方|地圖右上", ("P", "top_right"))
+_add(ZH, "左下角|西南角|左下|左下方|地圖左下", ("P", "bottom_left"))
+_add(ZH, "右下角|東南角|右下|右下方|地圖右下", ("P", "bottom_right"))
+
+# Chinese words that change no order (politeness, hedges, particles, prepositions): fillers, so
+# the confidence check does not count them as unknown words. Existing entries win.
+for _w in ("請|麻煩|麻煩你|麻煩了|拜託|幫我|幫忙|替我|可以|能|能不能|可不可以|是否|嗎|吧|呢|啊|呀|啦|喔|哦|了|一下|先|"
+           "快|快點|趕快|馬上|立刻|立即|現在|或許|也許|可能|大概|應該|在|往|向|朝|把|讓|叫|將|由|從|於|裡|我們|我|你|"
+           "你們|咱們|一起|全力|都|就|謝謝|好|好的|那|那就|的話|看看|試試|方|邊|面|請你|給予|趕緊|立馬|儘快|盡快|"
+           "全速|迅速|一點|稍微|暫時|目前|現在就|也就是|這裡|那裡|一趟|過來|那邊|這邊|些|上去").split("|"):
+    ZH.setdefault(_w, ("NOP", ""))
 
 # A phrase that starts with a filler word would swallow the start of a longer phrase
 # ("the enemy" + "enemy headquarters", "la base" + "base ennemie"): fillers are skipped anyway.
@@ -317,6 +359,9 @@ for _k in [k for k in LATIN if " " in k and LATIN.get(k.split()[0], ("",))[0] ==
 # condition openers that start with a filler word ("des", "une") survive the clean-up above
 for _k in ("des que", "des qu", "une fois que", "au moment ou"):
     LATIN[_k] = ("WHEN", "")
+# "I could use a turret": wanting, not launching
+for _k in ("could use", "can use", "could really use", "would use"):
+    LATIN[_k] = ("GIVE", "")
 
 ZH_MAXLEN = max(len(k) for k in ZH)
 LATIN_MAXLEN = max(len(k.split()) for k in LATIN)

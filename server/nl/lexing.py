@@ -177,6 +177,7 @@ def _zh_number(s: str, i: int) -> tuple[int | None, int]:
 def _lex_zh(text: str, out: list[Item]) -> None:
     s = text.replace("的", "")
     i, n = 0, len(s)
+    unknown_end = -1  # where the last unknown character ended
     while i < n:
         c = s[i]
         if c.isascii() and c.isalpha():
@@ -190,7 +191,8 @@ def _lex_zh(text: str, out: list[Item]) -> None:
         for size in range(min(L.ZH_MAXLEN, n - i), 0, -1):
             item = L.ZH.get(s[i:i + size])
             if item is not None:
-                out.append(item)
+                # fillers stay as neutral items, as in _lex_latin
+                out.append(item if item[0] != "NOP" else ("?", s[i:i + size]))
                 i += size
                 break
         else:
@@ -202,7 +204,12 @@ def _lex_zh(text: str, out: list[Item]) -> None:
                 i = j
             else:
                 if not c.isspace():
-                    out.append(("?", c))
+                    # a run of unknown characters is one unknown word (Chinese has no spaces)
+                    if unknown_end == i and out and out[-1][0] == "?":
+                        out[-1] = ("?", out[-1][1] + c)
+                    else:
+                        out.append(("?", c))
+                    unknown_end = i + 1
                 i += 1
 
 
@@ -229,4 +236,37 @@ def lex(text: str) -> list[Item]:
     if coords:
         it = iter(coords)
         out = [("XY", next(it, coords[-1])) if item == ("?", _XY_TOKEN) else item for item in out]
+    return _join_ready_statements(out)
+
+
+def _join_ready_statements(items: list[Item]) -> list[Item]:
+    """Statements that belong to the next order. "The nuke is ready, fire it at their base": a
+    piece that only says the superweapon is ready (no verb, no condition word) is the subject of
+    the next piece's verb; the separator goes, so the superweapon is what fires. "We need power,
+    build a power plant": a need the next piece builds is that same order; the need goes."""
+    out = list(items)
+    i = 0
+    while i < len(out):
+        if out[i][0] != "SEP":
+            i += 1
+            continue
+        start = i - 1
+        while start >= 0 and out[start][0] != "SEP":
+            start -= 1
+        piece = {k for k, _ in out[start + 1:i]}
+        nxt = next((k_v for k_v in out[i + 1:] if k_v[0] not in ("?", "SEP")), None)
+        if {"SW", "READY"} <= piece and piece <= {"SW", "READY", "?"} and nxt is not None \
+                and nxt[0] == "V" and nxt[1] in ("attack", "launch", "move"):
+            del out[i]
+            continue
+        # "we need power, build a power plant": the need, then the order that meets it, is one order
+        needed = {it for it in out[start + 1:i] if it[0] in ("U", "B")}
+        rest = out[i + 1:]
+        end = next((j for j, it in enumerate(rest) if it[0] == "SEP"), len(rest))
+        if "GIVE" in piece and piece <= {"GIVE", "U", "B", "?"} and needed \
+                and ("V", "build") in rest[:end] and needed <= set(rest[:end]):
+            del out[start + 1:i + 1]
+            i = start + 1
+            continue
+        i += 1
     return out

@@ -128,10 +128,16 @@ _WH_ANYWHERE = re.compile(r"\b(what|how|why|where|when|who|which|comment|pourquo
 _LATIN_POLITE = re.compile(r"^(can|could|would|will|please|peux|pouvez|pourrais|pourriez|veux tu|voulez vous)\b")
 
 
+# "have the artillery guard our base": an order through someone, not "have we...?"
+_EN_CAUSATIVE = re.compile(r"^(have|has|get)\s+(the|our|my|your|all|every|each|those|these|some)\b")
+
+
 def _is_question(norm: str, ascii_text: str, has_zh: bool) -> bool:
     if has_zh:
         return bool(_ZH_QUESTION.search(norm)) and not _ZH_POLITE.search(norm)
     words = ascii_text.strip()
+    if _EN_CAUSATIVE.search(words) and "?" not in norm:
+        return False
     if _EN_QUESTION.search(words) or _FR_QUESTION.search(words):
         return True
     # "bonjour, comment ça va ?", "tanks, how are they doing?"

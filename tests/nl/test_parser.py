@@ -86,8 +86,10 @@ ORDERS = [
     # --- English: unit orders
     ("move tanks east", M("tank", direction="east")),
     ("send the choppers north west", M("helicopter", direction="northwest")),
-    ("infantry, go to the top left", M("infantry", direction="northwest")),
-    ("everyone head to the bottom right", M("all", direction="southeast")),
+    # screen positions name the map's corners; compass words are headings
+    ("infantry, go to the top left", M("infantry", place="top_left")),
+    ("infantry, go northwest", M("infantry", direction="northwest")),
+    ("everyone head to the bottom right", M("all", place="bottom_right")),
     ("move 3 tanks to the enemy base", [{"action": "move", "units.type": "tank", "units.count": 3,
                                          "target.place": "enemy_base"}]),
     ("send soldiers to the ore", M("infantry", place="ore")),
