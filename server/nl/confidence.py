@@ -44,8 +44,8 @@ _VERB_KINDS = {
     "build": {"build_unit", "build_building"},
     "move": {"move", "attack", "harvest", "defend_base"},  # "send tanks to attack": move is generic
     "attack": {"attack", "launch_superweapon"},
-    "stop": {"stop"},
-    "harvest": {"harvest"},
+    "stop": {"stop", "defend_base"},  # "hold the base"
+    "harvest": {"harvest", "move"},  # "gather in the middle": a gathering point that is not ore
     "defend": {"defend_base"},
     "retreat": {"move", "defend_base", "harvest"},  # "back to mining", « retournent récolter »
     "launch": {"launch_superweapon", "attack", "move"},
@@ -109,8 +109,9 @@ def _accounted(item: Item, actions: Sequence[dict]) -> bool:
         return any(_target(a).get("direction") == val or _CORNER_DIRECTION.get(str(_target(a).get("place"))) == val
                    for a in actions)
     if kind in ("P", "PA"):
-        if val == "home":  # "defend the base", "back to base"
-            return any(_target(a).get("place") == "home" or a.get("action") == "defend_base" for a in actions)
+        if val == "home":  # "defend the base", "back to base", "a turret by the base"
+            return any(_target(a).get("place") == "home" or a.get("action") in ("defend_base", "build_building")
+                       for a in actions)
         if val == "ore":
             return any(a.get("action") == "harvest" or _target(a).get("place") == "ore" for a in actions)
         if val == "nearest_enemy":  # "enemy" also names the enemy base's owner
@@ -224,7 +225,11 @@ def gather(text: str, actions: Sequence[dict], *, items: Sequence[Item] | None =
 
         items = lex(text)
     items = list(items)
-    game = [it for it in items if it[0] in ("V", "U", "B", "SW", "D", "P", "PA", "ALL", "N", "XY", "SEL")]
+    # verbs count as each clause resolves them ("make these units defend" is defend, "回去工作" harvest)
+    from .grammar import pieces_verbs
+
+    game = [it for it in items if it[0] in ("U", "B", "SW", "D", "P", "PA", "ALL", "N", "XY", "SEL")]
+    game += [("V", v) for v in pieces_verbs(items)]
     unaccounted = []
     for it in game:
         if not _accounted(it, actions):

@@ -194,8 +194,9 @@ def restriction_from_items(items: list[tuple]) -> dict:
             and not buildings and "SW" not in kinds:
         actions = set()
     places = set(kinds.get("P", set())) | set(kinds.get("PA", set()))
-    if "retreat" in verbs:
-        places.add("home")
+    if "retreat" in verbs and not places - {"enemy_base", "nearest_enemy"} and not kinds.get("D") \
+            and not kinds.get("XY"):
+        places.add("home")  # "fall back": home, unless the text names where ("regroup in the middle")
     # the fast path's defaults when the text leaves them open
     if not places and not kinds.get("D"):
         if actions == {"attack"}:
@@ -208,7 +209,7 @@ def restriction_from_items(items: list[tuple]) -> dict:
     # building named, per unit named with a build verb. Used by the compact grammar only: a
     # small model given room repeats its one action until the limit.
     seps = sum(1 for i, (k, _) in enumerate(items) if k == "SEP" and (i == 0 or items[i - 1][0] != "SEP"))
-    n_verbs = len(_pieces_verbs(items))  # "回去工作" is one order: one verb per clause
+    n_verbs = len(pieces_verbs(items))  # "回去工作" is one order: one verb per clause
     numbers = [n for n in kinds.get("N", set()) if isinstance(n, int)]
     most = max(1 + seps, n_verbs, len(buildings), len(units) if "build" in verbs else 1,
                max(numbers, default=1) if buildings else 1)  # "three power plants": one action each
@@ -219,7 +220,7 @@ def restriction_from_items(items: list[tuple]) -> dict:
             "min_actions": min_actions_of(items)}
 
 
-def _pieces_verbs(items: list[tuple]) -> list[str]:
+def pieces_verbs(items: list[tuple]) -> list[str]:
     """The verb of each piece between separators that has one, as the parser resolves it."""
     out: list[str] = []
     piece: list[str] = []
@@ -235,7 +236,7 @@ def _pieces_verbs(items: list[tuple]) -> list[str]:
 
 
 def _clause_verbs(items: list[tuple]) -> set[str]:
-    return set(_pieces_verbs(items))
+    return set(pieces_verbs(items))
 
 
 def min_actions_of(items: list[tuple]) -> int:
