@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from server.sim import rules as R
+
 from .lexing import Item
 from .schema import MAX_COUNT
 from .sequences import MAX_PLAN_ACTIONS, THEM, Group, condition_of
@@ -139,6 +141,9 @@ def conditions(items: list[Item]) -> list[Item]:
     return out
 
 
+_MAP_POINTS = ("center", "top_left", "top_right", "bottom_left", "bottom_right")
+
+
 def _build_clause(items: list[Item]) -> Clause:
     c = Clause()
     pending: int | None = None
@@ -187,7 +192,8 @@ def _build_clause(items: list[Item]) -> Clause:
             if c.target is None or "place" in c.target and c.target["place"] == "home":
                 c.target = {"direction": val}
         elif kind in ("P", "PA"):
-            if c.target is None or c.target.get("place") == "nearest_enemy" and kind == "P" and val != "home":
+            if c.target is None or c.target.get("place") == "nearest_enemy" and kind == "P" and val != "home" \
+                    or val == "ore" and c.target.get("place") in _MAP_POINTS:  # "the middle ore field" is ore
                 c.target = {"place": val}
         elif kind == "V":
             c.verbs.append(val)
@@ -201,15 +207,18 @@ def _build_clause(items: list[Item]) -> Clause:
             c.selref = True
         elif kind == "COND":
             c.cond = val
-    c.verb = resolve_verb(c.verbs)
+    c.verb = resolve_verb(c.verbs, bool(c.buildings) and not c.units)
     return c
 
 
-def resolve_verb(verbs: list[str]) -> str | None:
-    """The one verb a clause's verbs make ("go harvest" is harvest, "make them defend" defend)."""
+def resolve_verb(verbs: list[str], builds_a_building: bool = False) -> str | None:
+    """The one verb a clause's verbs make ("go harvest" is harvest, "make them defend" defend;
+    "蓋個炮台防守", build a turret to defend: a building named after "build" is what is meant)."""
     if not verbs:
         return None
     first = verbs[0]
+    if first == "build" and builds_a_building:
+        return first
     if first in ("move", "launch", "build", "retreat"):  # "go harvest", "back to mining"
         for v in verbs[1:]:
             if v not in ("move", "launch", "build", "retreat"):
@@ -241,13 +250,25 @@ def _compose(c: Clause, verb: str | None) -> list[dict] | None:
         if tgt is None or tgt.get("place") == "home":
             tgt = {"place": "enemy_base"}
         return [{"action": "launch_superweapon", "target": tgt}]
+    if verb == "launch" and c.buildings and not c.units:
+        verb = "build"  # "drop a refinery near the base": no superweapon, a building is put down
     if verb == "launch":
         verb = "attack"
+    if verb == "build" and tgt is not None and "x" not in tgt and c.units and not c.buildings \
+            and all(cnt is None for _, cnt in c.units):
+        return _compose(c, "move")  # "tanks roll out north", "put the tanks in the center": where they go
+    if c.units and c.buildings and (verb == "build" or verb is None and c.give):
+        # "pump out ten tanks from the factory": the building that makes them is where, not what
+        makers = {R.UNITS[u].produced_by for u, _ in c.units if u in R.UNITS}
+        if all(b in makers for b, _ in c.buildings):
+            c.buildings = []
     if verb == "build" or (verb is None and c.give and (c.units or c.buildings)):
         acts = [{"action": "build_unit", "unit_type": u, "count": max(1, min(MAX_COUNT, cnt or 1))}
                 for u, cnt in c.units]
         for b, cnt in c.buildings:
             acts.extend({"action": "build_building", "building_type": b} for _ in range(max(1, min(cnt, 4))))
+        if tgt is not None and "x" in tgt and len(c.buildings) == 1 and c.buildings[0][1] == 1 and not c.units:
+            acts[-1]["position"] = {"x": tgt["x"], "y": tgt["y"]}  # "a turret at 20, 14": placed there
         return acts or None
     if verb == "move":
         if tgt is None:

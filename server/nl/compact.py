@@ -59,6 +59,10 @@ def parse_line(line: str) -> dict[str, Any] | None:
             return {"action": "build_unit", "unit_type": args[0], "count": 1}
         if len(args) == 1 and args[0] in BUILDINGS:
             return {"action": "build_building", "building_type": args[0]}
+        m = _XY.match(args[1]) if len(args) == 2 and args[0] in BUILDINGS else None
+        if m:  # "build defense_turret 20,14": placed where the player said
+            return {"action": "build_building", "building_type": args[0],
+                    "position": {"x": int(m.group(1)), "y": int(m.group(2))}}
         return None
     if verb in ("move", "attack") and len(args) == 2:
         sel, tgt = _selection(args[0]), _target(args[1])
@@ -93,7 +97,8 @@ def action_line(action: dict[str, Any]) -> str:
     if kind == "build_unit":
         return f"{verb} {action['unit_type']} {action.get('count', 1)}"
     if kind == "build_building":
-        return f"{verb} {action['building_type']}"
+        pos = action.get("position")
+        return f"{verb} {action['building_type']}" + (f" {pos['x']},{pos['y']}" if isinstance(pos, dict) else "")
     parts = [verb]
     if "units" in action:
         sel = action["units"]

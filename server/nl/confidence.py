@@ -29,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.sim import rules as _R
+
 from . import lexicon as L
 from .readings import describe
 
@@ -41,14 +43,14 @@ Item = tuple
 
 # a lexer item is accounted for by actions of these kinds
 _VERB_KINDS = {
-    "build": {"build_unit", "build_building"},
+    "build": {"build_unit", "build_building", "move"},  # "tanks roll out north", "put the tanks in the center"
     "move": {"move", "attack", "harvest", "defend_base"},  # "send tanks to attack": move is generic
     "attack": {"attack", "launch_superweapon"},
     "stop": {"stop", "defend_base"},  # "hold the base"
     "harvest": {"harvest", "move"},  # "gather in the middle": a gathering point that is not ore
     "defend": {"defend_base"},
     "retreat": {"move", "defend_base", "harvest"},  # "back to mining", « retournent récolter »
-    "launch": {"launch_superweapon", "attack", "move"},
+    "launch": {"launch_superweapon", "attack", "move", "build_building"},  # "drop a refinery near the base"
 }
 _CORNER_DIRECTION = {"top_left": "northwest", "top_right": "northeast", "bottom_left": "southwest",
                      "bottom_right": "southeast"}
@@ -97,12 +99,19 @@ def _target(a: dict) -> dict:
     return t if isinstance(t, dict) else {}
 
 
+def _position(a: dict) -> dict:
+    p = a.get("position")
+    return p if isinstance(p, dict) else {}
+
+
 def _accounted(item: Item, actions: Sequence[dict]) -> bool:
     kind, val = item[0], item[1] if len(item) > 1 else ""
     if kind == "U":
         return any(_sel(a).get("type") == val or a.get("unit_type") == val for a in actions)
-    if kind == "B":
-        return any(a.get("building_type") == val for a in actions)
+    if kind == "B":  # built, or the maker of units built ("ten tanks from the factory")
+        return any(a.get("building_type") == val or a.get("action") == "build_unit"
+                   and _R.UNITS[str(a.get("unit_type"))].produced_by == val for a in actions
+                   if a.get("action") != "build_unit" or a.get("unit_type") in _R.UNITS)
     if kind == "SW":
         return any(a.get("action") == "launch_superweapon" for a in actions)
     if kind == "D":
@@ -118,8 +127,8 @@ def _accounted(item: Item, actions: Sequence[dict]) -> bool:
             return any(_target(a).get("place") in ("nearest_enemy", "enemy_base") or a.get("action") == "attack"
                        for a in actions)
         return any(_target(a).get("place") == val for a in actions)
-    if kind == "ALL":
-        return any(_sel(a).get("type") == "all" or _sel(a).get("selection") for a in actions) or \
+    if kind == "ALL":  # "all units", or "all the tanks" (any selection by type)
+        return any(_sel(a).get("type") or _sel(a).get("selection") for a in actions) or \
             all(a.get("action") not in _UNIT_ACTIONS for a in actions)
     if kind == "SEL":
         return any(_sel(a).get("selection") or "ids" in _sel(a) for a in actions)
@@ -135,7 +144,8 @@ def _accounted(item: Item, actions: Sequence[dict]) -> bool:
             return True
         return n == 1  # "a", "one": the default count
     if kind == "XY" and isinstance(val, tuple) and len(val) == 2:
-        return any(_target(a).get("x") == val[0] and _target(a).get("y") == val[1] for a in actions)
+        return any(where.get("x") == val[0] and where.get("y") == val[1]
+                   for a in actions for where in (_target(a), _position(a)))
     if kind == "V":
         kinds = _VERB_KINDS.get(str(val), set())
         return any(a.get("action") in kinds for a in actions)
@@ -195,7 +205,18 @@ def _unsaid(items: Sequence[Item], actions: Sequence[dict]) -> tuple[str, ...]:
 
 
 def _canon(actions: Iterable[dict]) -> list[str]:
-    return sorted(json.dumps(a, sort_keys=True) for a in actions)
+    """Comparable form; "the units just built" is the same whether said as a plan reference
+    ({"step": k}, the parser's "send them") or as their type (the model's "move tank ...")."""
+    out, built = [], set()
+    for a in actions:
+        a = dict(a)
+        sel = a.get("units")
+        if isinstance(sel, dict) and ("step" in sel or sel.get("type") in built):
+            a["units"] = {"built_before": True}
+        if a.get("action") == "build_unit":
+            built.add(a.get("unit_type"))
+        out.append(json.dumps(a, sort_keys=True))
+    return sorted(out)
 
 
 def _agreement(actions: Sequence[dict], parser_actions: Sequence[dict] | None) -> str:
@@ -228,7 +249,11 @@ def gather(text: str, actions: Sequence[dict], *, items: Sequence[Item] | None =
     # verbs count as each clause resolves them ("make these units defend" is defend, "回去工作" harvest)
     from .grammar import pieces_verbs
 
-    game = [it for it in items if it[0] in ("U", "B", "SW", "D", "P", "PA", "ALL", "N", "XY", "SEL")]
+    from .clauses import conditions
+
+    # a condition's words ("once we have 6 tanks") are the plan's, not an action's
+    ordered = [it for it in conditions([tuple(i) for i in items]) if it[0] != "COND"]
+    game = [it for it in ordered if it[0] in ("U", "B", "SW", "D", "P", "PA", "ALL", "N", "XY", "SEL")]
     game += [("V", v) for v in pieces_verbs(items)]
     unaccounted = []
     for it in game:
@@ -270,7 +295,7 @@ def score(ev: Evidence) -> tuple[float, dict[str, float]]:
     for u in ev.unsaid:
         f[f"unsaid:{u}"] = W_UNSAID.get(u, W_UNSAID_CORNER)
     f["parser"] = W_PARSER.get(ev.parser, 0.8)
-    if ev.actions < ev.clauses:
+    if ev.actions < ev.clauses and ev.parser != "agrees":  # the parser read those clauses as one order too
         f["fewer_actions"] = W_FEWER_ACTIONS
     if ev.logprob_min is not None:
         # the probability of the least likely sampled token, much softened: under the compact

@@ -14,6 +14,8 @@ import json
 import re
 from functools import lru_cache
 
+from server.sim import rules as _R
+
 from .clauses import resolve_verb
 from .schema import BUILDINGS, DIRECTIONS, MAX_ACTIONS, PLACES, UNITS
 
@@ -67,7 +69,7 @@ def rules(min_actions: int = 1, restrict: dict | None = None) -> dict[str, str]:
     if not r:
         seltypes = UNITS + ("all",)
     elif r.get("units"):
-        seltypes = units + (("all",) if r.get("all") else ())
+        seltypes = units  # "all the tanks", 「坦克全部」: all of the named units
     else:
         seltypes = ("all",)  # no unit named: every unit, as the fast path does
     dirs = tuple(d for d in DIRECTIONS if d in set(r.get("directions") or ()))
@@ -152,6 +154,12 @@ def restriction_from_items(items: list[tuple]) -> dict:
         verbs = {"build"}  # "I need a harvester"
     if "stop" in verbs and kinds.get("P") == {"home"} and not kinds.get("D"):
         verbs = (verbs - {"stop"}) | {"defend"}  # "artillery, hold the base" (as the parser reads it)
+    if "launch" in verbs and "SW" not in kinds and buildings and not units:
+        verbs = (verbs - {"launch"}) | {"build"}  # "drop a refinery near the base"
+    if "build" in verbs and units and buildings:  # "ten tanks from the factory": the maker is where
+        makers = {_R.UNITS[u].produced_by for u in units if u in _R.UNITS}
+        if buildings <= makers:
+            buildings = set()
     actions: set[str] = set()
     for v in verbs:
         if v == "build":
@@ -171,6 +179,8 @@ def restriction_from_items(items: list[tuple]) -> dict:
     if "harvest" in verbs and has_target and "ore" not in kinds.get("P", set()) and units != {"harvester"}:
         actions.discard("harvest")  # "the army gathers in the middle": a gathering point, not ore
         actions.add("move")
+    if verbs == {"build"} and units and not buildings and not kinds.get("N") and has_target and not kinds.get("XY"):
+        actions = {"move"}  # "tanks roll out north": where they go, not what to build
     if verbs == {"move"} and kinds.get("P") == {"nearest_enemy"} and not kinds.get("D") and not kinds.get("XY"):
         actions = {"attack"}  # "send the choppers after the closest enemy": engage it (as the parser does)
     if not verbs and not has_target and units and kinds.get("N") and "ALL" not in kinds and not buildings:
@@ -198,7 +208,7 @@ def restriction_from_items(items: list[tuple]) -> dict:
             and not kinds.get("XY"):
         places.add("home")  # "fall back": home, unless the text names where ("regroup in the middle")
     # the fast path's defaults when the text leaves them open
-    if not places and not kinds.get("D"):
+    if not places and not kinds.get("D") and not kinds.get("XY"):
         if actions == {"attack"}:
             places = {"nearest_enemy"}
         elif actions == {"launch_superweapon"}:
@@ -213,7 +223,13 @@ def restriction_from_items(items: list[tuple]) -> dict:
     numbers = [n for n in kinds.get("N", set()) if isinstance(n, int)]
     most = max(1 + seps, n_verbs, len(buildings), len(units) if "build" in verbs else 1,
                max(numbers, default=1) if buildings else 1)  # "three power plants": one action each
+    # "send 4 tanks east": a number right before a unit word, in an order that moves units (not one that
+    # builds them, not a condition's count), is how many of them go
+    unit_counts: set[int] = set()
+    if actions and not actions & {"build_unit", "build_building"} and "GIVE" not in kinds and "WHEN" not in kinds:
+        unit_counts = {n for (k, n), (k2, _) in zip(items, items[1:]) if k == "N" and k2 == "U" and isinstance(n, int)}
     return {"actions": actions, "units": units, "buildings": buildings, "directions": kinds.get("D", set()),
+            "unit_counts": unit_counts,
             "places": places, "counts": {n for n in kinds.get("N", set()) if isinstance(n, int)},
             "all": "ALL" in kinds, "max_actions": min(MAX_ACTIONS, most),
             "coords": [v for k, v in items if k == "XY"], "selection": "SEL" in kinds,
@@ -224,14 +240,17 @@ def pieces_verbs(items: list[tuple]) -> list[str]:
     """The verb of each piece between separators that has one, as the parser resolves it."""
     out: list[str] = []
     piece: list[str] = []
+    nouns: set[str] = set()
     for kind, val in list(items) + [("SEP", "")]:
         if kind == "SEP":
-            verb = resolve_verb(piece)
+            verb = resolve_verb(piece, "B" in nouns and "U" not in nouns)
             if verb is not None:
                 out.append(verb)
-            piece = []
+            piece, nouns = [], set()
         elif kind == "V":
             piece.append(val)
+        elif kind in ("U", "B"):
+            nouns.add(kind)
     return out
 
 
@@ -300,7 +319,9 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
         "harvest": '"harvest " sel',
         "defend_base": '"defend " sel',
         "build_unit": '"build " unit " " count',
-        "build_building": '"build " building',
+        # a building and map coordinates: placed there ("put a turret at 20 14", 「在 20, 14 蓋防禦塔」)
+        "build_building": '"build " building' + ((' " " xy' if set(actions) == {"build_building"} else ' (" " xy)?')
+                                                  if coords else ""),
         "launch_superweapon": '"launch " target',
     }
     most = int((restrict or {}).get("max_actions") or MAX_ACTIONS)
@@ -313,11 +334,18 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
     }
     for a in actions:
         out[_RULE_OF[a]] = body[a]
-    out["sel"] = 'seltype ("," count)?' if has_count else "seltype"
+    unit_counts = sorted({max(1, min(20, int(c))) for c in (restrict or {}).get("unit_counts") or ()})
+    if unit_counts:  # "send 4 tanks east": the count the text gives goes with the units
+        out["sel"] = 'seltype "," unitcount'
+        out["unitcount"] = " | ".join(_lit(str(c)) for c in unit_counts)
+    else:
+        out["sel"] = 'seltype ("," count)?' if has_count else "seltype"
     if (restrict or {}).get("selection"):  # "these units": the player's selection
         out["sel"] = '"selection"' if not (restrict or {}).get("units") else out["sel"] + ' | "selection"'
     if coords:  # map coordinates: "x,y", exactly the numbers the text gives
         out["xy"] = " | ".join(_lit(f"{x},{y}") for x, y in coords)
+        if "xy" not in target_alts and "buildbuilding" not in out:
+            del out["xy"]
     out["seltype"] = names("seltype")
     out["target"] = " | ".join(target_alts)
     out["unit"] = names("unit")
@@ -327,7 +355,7 @@ def compact_rules(min_actions: int = 1, restrict: dict | None = None) -> dict[st
     out["count"] = full["count"]
     used = {"unit": "buildunit" in out, "building": "buildbuilding" in out,
             "direction": "direction" in target_alts, "place": "place" in target_alts,
-            "count": "buildunit" in out or has_count}
+            "count": "buildunit" in out or has_count and not unit_counts}
     for name, keep in used.items():  # rules nothing refers to are left out
         if not keep:
             del out[name]

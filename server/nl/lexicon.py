@@ -24,6 +24,7 @@ Each entry maps a phrase to an item:
   ("READY", "")     ready / built / prête / 建好, inside a condition ("when the barracks is ready")
   ("CR", "")        credits / argent / 資金, inside a condition ("when we have 2000 credits")
   ("NOP", "")       a known filler word that must never be typo-corrected
+  ("STAY", "")      stay / restez / 留下: a stop, unless "and defend" follows (lexing.py)
 
 Latin keys are lower case without accents (the text is normalised the same way).
 """
@@ -81,18 +82,27 @@ _add(LATIN, "give|give me|gimme|get|get me|want|need|more|"
      "j ai besoin de|besoin de|on a besoin de", ("GIVE", ""))
 
 # more ways players say the same things (colloquial, conditional, gathering at a point)
-_add(LATIN, "pump out|pump|roll out|whip up|turn out|put together|get going on|"
-     "commande|commandez|ajoute|ajoutez|rajoute|rajoutez", ("V", "build"))
+_add(LATIN, "pump out|pump|roll out|whip up|turn out|put together|get going on|put|place|plop|plop down|"
+     "throw down|throw up|slap down|knock up|"
+     "commande|commandez|ajoute|ajoutez|rajoute|rajoutez|monte|montez|monter|pose|posez|installe|installez",
+     ("V", "build"))
+_add(LATIN, "bring back|bring home|ramene|ramenez|ramener|rapatrie|rapatriez", ("V", "retreat"))
+_add(LATIN, "minage|au minage|extraction", ("V", "harvest"))
+_add(LATIN, "rax|raxes", ("B", "barracks"))
 _add(LATIN, "wander|stroll|roam|hurry|run|dash|race|rush over|head over|get over|move out|move over|"
      "converge|meet|meet up|join up|rendezvous|mass|concentrate|spread out|spread|fan out|disperse|scatter|"
      "deployez vous|dispersez vous|dispersez|deployez|"
      "rejoins|rejoignez|rejoindre|convergez|converger|foncez|fonce|cours|courez|postez vous|placez vous|"
-     "positionnez|positionne|positionnez vous|mettez vous|montez|monte|descendez|descends|passez|glissez",
+     "positionnez|positionne|positionnez vous|mettez vous|descendez|descends|passez|glissez|pull|bring|"
+     "patrouillez|patrouille|reconnaissance|en reconnaissance|eclairez|eclaire",
      ("V", "move"))
 # gathering goes to a point: the base unless a place is named ("regroup in the middle")
 _add(LATIN, "rassemble|rassemblez|rassembler|se rassemble|se rassemblent|rassemblez vous|rassemblement|"
      "regroupe|regroupez|regrouper|se regroupe|se regroupent|regroupez vous|regroupement|reunissez vous|"
      "se reunit|se reunissent|retrouvez vous|se retrouvent", ("V", "retreat"))
+_add(LATIN, "wreck|demolish|obliterate|annihilate|flatten|raze|overrun|trash|bash|"
+     "defonce|defoncez|defoncer|demolis|demolissez|demolir|pulverise|pulverisez|aneantis|aneantissez|"
+     "cassez|casse", ("V", "attack"))
 _add(LATIN, "like|wanna|require|requires|"
      "voudrais|voudrait|voudrions|voudriez|voulons|voulez|veux|veut|aimerais|aimerait|aimerions|faudrait|"
      "faudra|souhaite|souhaiterais|souhaitons", ("GIVE", ""))
@@ -323,7 +333,9 @@ _add(ZH, "，|,|。|；|;|、|並且|並|和|與|跟|及|同時|！|!|還有|另
 _add(ZH, "然後|再|接著|之後|隨後|後|以後|然後再|之後再|接著再", ("SEP", "then"))
 
 _add(ZH, "推進|挺進|開進|進發|趕往|趕到|跑去|跑到|衝去|衝到|移師|轉進|走去|奔赴|前去|開赴|殺到|殺去|靠過去|飛去|"
-     "開去|移往", ("V", "move"))
+     "開去|移往|偵察|偵查|巡邏|探路|探索", ("V", "move"))
+_add(ZH, "推掉|推平|拆掉|拆了|剷平|夷平|打爆|打掉|炸掉|炸平|端掉|拿下", ("V", "attack"))
+_add(ZH, "敵方主堡|敵人主堡|敵軍主堡|對方主堡|他們主堡", ("P", "enemy_base"))
 # gathering goes to a point: the base unless a place is named (「在中間集合」)
 _add(ZH, "集合|會合|匯合|聚集|會師|集中|聚到|聚在|重整|歸隊", ("V", "retreat"))
 _add(ZH, "弄|搞|添|加蓋|加建|多造|多蓋|多建|多生產|多訓練|生|補", ("V", "build"))
@@ -349,7 +361,9 @@ _add(ZH, "右下角|東南角|右下|右下方|地圖右下", ("P", "bottom_righ
 for _w in ("請|麻煩|麻煩你|麻煩了|拜託|幫我|幫忙|替我|可以|能|能不能|可不可以|是否|嗎|吧|呢|啊|呀|啦|喔|哦|了|一下|先|"
            "快|快點|趕快|馬上|立刻|立即|現在|或許|也許|可能|大概|應該|在|往|向|朝|把|讓|叫|將|由|從|於|裡|我們|我|你|"
            "你們|咱們|一起|全力|都|就|謝謝|好|好的|那|那就|的話|看看|試試|方|邊|面|請你|給予|趕緊|立馬|儘快|盡快|"
-           "全速|迅速|一點|稍微|暫時|目前|現在就|也就是|這裡|那裡|一趟|過來|那邊|這邊|些|上去").split("|"):
+           "全速|迅速|一點|稍微|暫時|目前|現在就|也就是|這裡|那裡|一趟|過來|那邊|這邊|些|上去|用|"
+           # measure words without a number ("蓋個炮台": build a turret)
+           "個|座|台|輛|架|隻|支|名|棟|間").split("|"):
     ZH.setdefault(_w, ("NOP", ""))
 
 # A phrase that starts with a filler word would swallow the start of a longer phrase
@@ -360,6 +374,17 @@ for _k in [k for k in LATIN if " " in k and LATIN.get(k.split()[0], ("",))[0] ==
 # condition openers that start with a filler word ("des", "une") survive the clean-up above
 for _k in ("des que", "des qu", "une fois que", "au moment ou"):
     LATIN[_k] = ("WHEN", "")
+# phrases that start with a filler word, restored after the clean-up above
+for _k in ("on defense", "on defence", "on the defensive", "on guard"):
+    LATIN[_k] = ("V", "defend")
+for _k in ("au travail", "a la tache", "au boulot"):
+    LATIN[_k] = ("V", "harvest")
+for _k in ("right there", "right here", "over there", "right where they are", "where they are"):
+    LATIN[_k] = ("NOP", "")
+# staying is stopping, unless it is how units defend ("infantry stay and defend the base"): lexing.py
+for _k in ("stay", "stay put", "remain", "reste", "restez", "restent", "demeurez", "stay here", "stay back"):
+    LATIN[_k] = ("STAY", "")
+ZH["留下"] = ZH["留守"] = ("STAY", "")
 # "I could use a turret": wanting, not launching
 for _k in ("could use", "can use", "could really use", "would use"):
     LATIN[_k] = ("GIVE", "")

@@ -65,15 +65,24 @@ for _k, _item in L.LATIN.items():
         _FUZZ_INDEX.setdefault(_d, []).append(_k)
 
 
+# 4-letter lexicon words by their letters, for swapped-letter typos ("nrod", "tnak")
+_ANAGRAM4: dict[str, list[str]] = {}
+for _k, _item in L.LATIN.items():
+    if len(_k) == 4 and _k.isalpha() and _item[0] in ("V", "U", "B", "D", "P"):
+        _ANAGRAM4.setdefault("".join(sorted(_k)), []).append(_k)
+
+
 def correct(word: str) -> str | None:
     """The lexicon word at edit distance 1 from ``word`` (5+ letters, not itself known), else None.
     A 4-letter word is only completed to a longer one ("buld" -> "build", "powr" -> "power")."""
     if len(word) < 4 or word in _KNOWN_WORDS or not word.isalpha():
         return None
-    cands: set[str] = set(_FUZZ_INDEX.get(word, ()))
+    cands: set[str] = set(_FUZZ_INDEX.get(word, ())) | set(_ANAGRAM4.get("".join(sorted(word)), ()) if len(word) == 4 else ())
     for d in _deletes(word):
         cands.update(_FUZZ_INDEX.get(d, ()))
-    good = sorted(c for c in cands if _osa1(word, c) and (len(word) >= 5 or len(c) > len(word)))
+    # a 4-letter word: completed to a longer one, or two letters swapped ("nrod" -> "nord", "tnak" -> "tank")
+    good = sorted(c for c in cands if _osa1(word, c) and (len(word) >= 5 or len(c) > len(word)
+                                                          or len(c) == len(word) and sorted(c) == sorted(word)))
     if not good:
         return None
     # all candidates must mean the same thing, or the typo is ambiguous
@@ -174,6 +183,31 @@ def _zh_number(s: str, i: int) -> tuple[int | None, int]:
     return total + cur, j
 
 
+# Chinese typos: a game word with one character wrong (often a homophone: 直生機, 精練廠, 發電場).
+# Index: (length, position of the wrong character, the word with it masked) -> the items it could be.
+_ZH_FUZZ: dict[tuple[int, int, str], set[tuple]] = {}
+for _k, _item in L.ZH.items():
+    # three characters or more: with two, one wrong character leaves too little (戰鬥 is not 戰車)
+    if _item[0] in ("U", "B", "SW", "P") and 3 <= len(_k) <= 4:
+        for _j in range(len(_k)):
+            _ZH_FUZZ.setdefault((len(_k), _j, _k[:_j] + "?" + _k[_j + 1:]), set()).add(_item)
+
+
+def _zh_fuzzy(s: str, i: int, *, last_matches: bool = False) -> tuple[tuple | None, int]:
+    """The game word at s[i:] with one character wrong, when only one meaning fits; (item, length).
+    ``last_matches``: the wrong character may not be the last (防禦跑塔 is a turret, 防禦基地 no)."""
+    for size in (4, 3):
+        sub = s[i:i + size]
+        if len(sub) < size or not all("\u3400" <= ch <= "\u9fff" for ch in sub):
+            continue
+        found: set[tuple] = set()
+        for j in range(size - 1 if last_matches else size):
+            found |= _ZH_FUZZ.get((size, j, sub[:j] + "?" + sub[j + 1:]), set())
+        if len(found) == 1:
+            return next(iter(found)), size
+    return None, 0
+
+
 def _lex_zh(text: str, out: list[Item]) -> None:
     s = text.replace("的", "")
     i, n = 0, len(s)
@@ -187,9 +221,15 @@ def _lex_zh(text: str, out: list[Item]) -> None:
             _lex_latin(s[i:j], out)
             i = j
             continue
-        # lexicon first (so 一起/兩側 are not numbers when a longer word matches), then numbers
+        # lexicon first (so 一起/兩側 are not numbers when a longer word matches), then numbers; a longer
+        # game word with one wrong character beats a shorter exact one (防禦跑塔 is a turret, not 防禦)
+        longer, longer_size = _zh_fuzzy(s, i, last_matches=True)
         for size in range(min(L.ZH_MAXLEN, n - i), 0, -1):
             item = L.ZH.get(s[i:i + size])
+            if item is not None and longer is not None and longer_size >= 3 and longer_size > size:
+                out.append(longer)
+                i += longer_size
+                break
             if item is not None:
                 # fillers stay as neutral items, as in _lex_latin
                 out.append(item if item[0] != "NOP" else ("?", s[i:i + size]))
@@ -197,11 +237,15 @@ def _lex_zh(text: str, out: list[Item]) -> None:
                 break
         else:
             val, j = _zh_number(s, i)
+            fuzzy, size = _zh_fuzzy(s, i) if val is None else (None, 0)
             if val is not None:
                 out.append(("N", val))
                 if j < n and s[j] in L.ZH_MEASURE:
                     j += 1
                 i = j
+            elif fuzzy is not None:
+                out.append(fuzzy)
+                i += size
             else:
                 if not c.isspace():
                     # a run of unknown characters is one unknown word (Chinese has no spaces)
@@ -215,7 +259,7 @@ def _lex_zh(text: str, out: list[Item]) -> None:
 
 # "move to 20,30", "vers (12; 7)", "去 30,40": a map position after a preposition
 # ... also after a word for coordinates ("to coordinates 40 20", « aux coordonnées 50, 30 », 「去座標 40, 12」)
-_COORD_WORD = r"(?:(?:the\s+|les\s+)?(?:coordinates|coordinate|coords|coordonnées|coordonnees|coordonnée|coordonnee|" \
+_COORD_WORD = r"(?:(?:the\s+|les\s+)?(?:coordinates|coordinate|coords|coordonn?[ée]es?|" \
               r"position|座標|坐標|位置)\s*)"
 _COORDS = re.compile(r"(?:(?:\b(?:to|at|toward|towards|vers|a|à|aux?|sur|en|position)\s*|去|到|往|向|至)"
                      rf"{_COORD_WORD}?|\b{_COORD_WORD}|座標\s*|坐標\s*)"
@@ -223,11 +267,18 @@ _COORDS = re.compile(r"(?:(?:\b(?:to|at|toward|towards|vers|a|à|aux?|sur|en|pos
 _XY_TOKEN = "qqxyqq"
 
 
+# in Chinese a bare pair "45, 30" can only be a map position (numbers of units take a measure word)
+_ZH_BARE_COORDS = re.compile(r"(?<![\d.])(\d{1,3})\s*[,，、]\s*(\d{1,3})(?![\d.])")
+
+
 def lex(text: str) -> list[Item]:
     norm = normalize(text)
     coords = [(int(m.group(1)), int(m.group(2))) for m in _COORDS.finditer(norm)]
     if coords:
         norm = _COORDS.sub(f" {_XY_TOKEN} ", norm)
+    if re.search(r"[\u3400-\u9fff\uf900-\ufaff]", norm) and _ZH_BARE_COORDS.search(norm):
+        coords += [(int(m.group(1)), int(m.group(2))) for m in _ZH_BARE_COORDS.finditer(norm)]
+        norm = _ZH_BARE_COORDS.sub(f" {_XY_TOKEN} ", norm)
     out: list[Item] = []
     if re.search(r"[\u3400-\u9fff\uf900-\ufaff]", norm):
         _lex_zh(norm, out)
@@ -243,7 +294,8 @@ def _join_ready_statements(items: list[Item]) -> list[Item]:
     """Statements that belong to the next order. "The nuke is ready, fire it at their base": a
     piece that only says the superweapon is ready (no verb, no condition word) is the subject of
     the next piece's verb; the separator goes, so the superweapon is what fires. "We need power,
-    build a power plant": a need the next piece builds is that same order; the need goes."""
+    build a power plant", "low on power, throw down a power plant": a need (or a bare building word)
+    the next piece builds is that same order; the need goes."""
     out = list(items)
     i = 0
     while i < len(out):
@@ -259,14 +311,21 @@ def _join_ready_statements(items: list[Item]) -> list[Item]:
                 and nxt[0] == "V" and nxt[1] in ("attack", "launch", "move"):
             del out[i]
             continue
+        # "infantry stay and defend the base": staying is how they defend, not a second order
+        if "STAY" in piece and not piece & {"D", "P", "XY"} and nxt == ("V", "defend") and out[i][1] == "and":
+            j = out.index(("STAY", ""), start + 1)
+            del out[i]
+            del out[j]
+            i -= 1
+            continue
         # "we need power, build a power plant": the need, then the order that meets it, is one order
         needed = {it for it in out[start + 1:i] if it[0] in ("U", "B")}
         rest = out[i + 1:]
         end = next((j for j, it in enumerate(rest) if it[0] == "SEP"), len(rest))
-        if "GIVE" in piece and piece <= {"GIVE", "U", "B", "?"} and needed \
+        if piece <= {"GIVE", "U", "B", "?"} and needed \
                 and ("V", "build") in rest[:end] and needed <= set(rest[:end]):
             del out[start + 1:i + 1]
             i = start + 1
             continue
         i += 1
-    return out
+    return [("V", "stop") if it[0] == "STAY" else it for it in out]

@@ -129,14 +129,18 @@ _LATIN_POLITE = re.compile(r"^(can|could|would|will|please|peux|pouvez|pourrais|
 
 
 # "have the artillery guard our base": an order through someone, not "have we...?"
-_EN_CAUSATIVE = re.compile(r"^(have|has|get)\s+(the|our|my|your|all|every|each|those|these|some)\b")
+_EN_CAUSATIVE = re.compile(r"^(have|has|get)\s+(the|our|my|your|all|every|each|those|these|some|\d+|two|three|"
+                           r"four|five|six|seven|eight|nine|ten)\b")
+# « que 3 soldats tirent sur l'ennemi », « que toute l'armée attaque »: an order in the subjunctive
+_FR_JUSSIVE = re.compile(r"^qu(e|')?\s*(\d+|tous|toutes|tout|toute|les|la|le|l|mes|nos|mon|ma|deux|trois|quatre|"
+                         r"cinq|six|sept|huit|neuf|dix)\b")
 
 
 def _is_question(norm: str, ascii_text: str, has_zh: bool) -> bool:
     if has_zh:
         return bool(_ZH_QUESTION.search(norm)) and not _ZH_POLITE.search(norm)
     words = ascii_text.strip()
-    if _EN_CAUSATIVE.search(words) and "?" not in norm:
+    if (_EN_CAUSATIVE.search(words) or _FR_JUSSIVE.search(words)) and "?" not in norm:
         return False
     if _EN_QUESTION.search(words) or _FR_QUESTION.search(words):
         return True
