@@ -280,6 +280,7 @@ W_UNSAID = {"enemy_base": 0.3, "home": 0.4, "direction": 0.2, "coordinates": 0.1
 W_UNSAID_CORNER = 0.4
 W_PARSER = {"agrees": 1.0, "partial": 0.6, "differs": 0.35, "none": 0.8}
 W_FEWER_ACTIONS = 0.4
+W_UNKNOWN_AND_UNSAID = 0.7
 LOGPROB_FLOOR = -20.0
 W_LOGPROB = 0.02
 
@@ -294,6 +295,8 @@ def score(ev: Evidence) -> tuple[float, dict[str, float]]:
         f["unknown"] = max(W_UNKNOWN_FLOOR, W_UNKNOWN ** len(ev.unknown))
     for u in ev.unsaid:
         f[f"unsaid:{u}"] = W_UNSAID.get(u, W_UNSAID_CORNER)
+    if ev.unknown and ev.unsaid:  # a word nobody knows where the actions fill in a default: likely what it named
+        f["unknown_and_unsaid"] = W_UNKNOWN_AND_UNSAID
     f["parser"] = W_PARSER.get(ev.parser, 0.8)
     if ev.actions < ev.clauses and ev.parser != "agrees":  # the parser read those clauses as one order too
         f["fewer_actions"] = W_FEWER_ACTIONS

@@ -176,6 +176,8 @@ def restriction_from_items(items: list[tuple]) -> dict:
     has_target = bool(kinds.get("D") or kinds.get("P") or kinds.get("XY"))
     if "harvest" in actions and "harvest" not in verbs and has_target and "ore" not in kinds.get("P", set()):
         actions.discard("harvest")  # "send the tanks to 14, 33" is a move, not a harvest
+    if "harvest" in actions and "harvest" not in verbs and units and "harvester" not in units:
+        actions.discard("harvest")  # "infantry, go": only harvesters mine
     if "harvest" in verbs and has_target and "ore" not in kinds.get("P", set()) and units != {"harvester"}:
         actions.discard("harvest")  # "the army gathers in the middle": a gathering point, not ore
         actions.add("move")
