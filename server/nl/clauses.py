@@ -223,6 +223,8 @@ def resolve_verb(verbs: list[str], builds_a_building: bool = False) -> str | Non
         for v in verbs[1:]:
             if v not in ("move", "launch", "build", "retreat"):
                 return v
+        if first == "move" and "retreat" in verbs[1:]:
+            return "retreat"  # "pull everyone back", "go back"
     return first
 
 

@@ -107,6 +107,18 @@ _add(LATIN, "like|wanna|require|requires|"
      "voudrais|voudrait|voudrions|voudriez|voulons|voulez|veux|veut|aimerais|aimerait|aimerions|faudrait|"
      "faudra|souhaite|souhaiterais|souhaitons", ("GIVE", ""))
 
+# English -ing forms ("would you mind stopping the harvesters", "keep moving north")
+_add(LATIN, "producing|making|constructing|recruiting|spawning|queueing|queuing", ("V", "build"))
+_add(LATIN, "moving|sending|heading|marching|advancing|pushing|scouting|patrolling|rallying|flying|"
+     "driving|deploying|relocating", ("V", "move"))
+_add(LATIN, "assaulting|charging|striking|hitting|raiding|destroying|killing|engaging|fighting|rushing|"
+     "storming|shooting|bombarding|hunting", ("V", "attack"))
+_add(LATIN, "stopping|halting|holding|freezing|waiting|staying", ("V", "stop"))
+_add(LATIN, "protecting|guarding|covering|securing|fortifying", ("V", "defend"))
+_add(LATIN, "retreating|withdrawing|returning|falling back|pulling back|fleeing|evacuating|coming back|going back",
+     ("V", "retreat"))
+_add(LATIN, "launching|firing|dropping|detonating|unleashing|triggering", ("V", "launch"))
+
 # third-person / plural forms ("les chars vont au nord")
 _add(LATIN, "construisent|fabriquent|produisent|entrainent|recrutent", ("V", "build"))
 _add(LATIN, "vont|partent|avancent|bougent|deplacent|se deplacent|foncent|marchent|volent|filent", ("V", "move"))
