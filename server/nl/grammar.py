@@ -227,6 +227,9 @@ def restriction_from_items(items: list[tuple]) -> dict:
                max(numbers, default=1) if buildings else 1)  # "three power plants": one action each
     # "send 4 tanks east": a number right before a unit word, in an order that moves units (not one that
     # builds them, not a condition's count), is how many of them go
+    # "build three power plants": one action per building, as the parser reads it
+    building_count = max((n for (k, n), (k2, _) in zip(items, items[1:]) if k == "N" and k2 == "B"
+                          and isinstance(n, int) and len(buildings) == 1 and "WHEN" not in kinds), default=1)
     unit_counts: set[int] = set()
     if actions and not actions & {"build_unit", "build_building"} and "GIVE" not in kinds and "WHEN" not in kinds:
         unit_counts = {n for (k, n), (k2, _) in zip(items, items[1:]) if k == "N" and k2 == "U" and isinstance(n, int)}
@@ -235,7 +238,7 @@ def restriction_from_items(items: list[tuple]) -> dict:
             "places": places, "counts": {n for n in kinds.get("N", set()) if isinstance(n, int)},
             "all": "ALL" in kinds, "max_actions": min(MAX_ACTIONS, most),
             "coords": [v for k, v in items if k == "XY"], "selection": "SEL" in kinds,
-            "min_actions": min_actions_of(items)}
+            "min_actions": max(min_actions_of(items), min(MAX_ACTIONS, building_count))}
 
 
 def pieces_verbs(items: list[tuple]) -> list[str]:
@@ -440,10 +443,11 @@ def compact_grammar_for(text: str) -> str:
     parts = []
     for i, clause in enumerate(clauses):
         r = restriction_from_items(clause)
-        r["max_actions"] = r["min_actions"] = 1
+        r["max_actions"] = r["min_actions"] = max(1, int(r["min_actions"]))  # 1, or "2 barracks": 2
         rs = compact_rules(1, r)
-        rs["root"] = rs["action"]
-        del rs["action"]
+        if r["min_actions"] == 1:
+            rs["root"] = rs["action"]
+            del rs["action"]
         pre = _prefixed(rs, f"c{i}")
         parts.append(f"c{i}root")
         out.update(pre)
