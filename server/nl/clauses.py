@@ -357,6 +357,13 @@ def interpret(items: list[Item]) -> tuple[list[dict], int, bool, bool, list[Grou
             else:
                 c.units, c.all_sel = [list(u) for u in before.units], before.all_sel
                 c.ref, c.selref = before.ref, before.selref
+    # "造4台坦克然後派去敵方基地", "train 5 infantry then attack": after "then", a unit order that names no
+    # units sends the ones just built (the object Chinese leaves out)
+    for i in range(1, len(clauses)):
+        c, before = clauses[i], clauses[i - 1]
+        if (c.sep == "then" and c.verb in _UNIT_VERBS and not c.units and not c.all_sel and not c.buildings
+                and not c.ref and not c.selref and before.verb == "build" and before.units and not before.buildings):
+            c.ref = True
     # "when we have 6 tanks, attack": the units the condition counts are the ones that go
     for c in clauses:
         have = (c.cond or {}).get("have")

@@ -148,6 +148,10 @@ def restriction_from_items(items: list[tuple]) -> dict:
     kinds: dict[str, set] = {}
     for kind, val in items:
         kinds.setdefault(kind, set()).add(val)
+    if "WHEN" in kinds:  # "when we have 6 tanks, attack": the 6 is the condition's, not a count to write
+        from .clauses import conditions
+
+        kinds["N"] = {v for k, v in conditions([tuple(i) for i in items]) if k == "N"}
     verbs = _clause_verbs(items)  # "go harvest", "send tanks to attack": the specific verb decides
     units, buildings = kinds.get("U", set()), kinds.get("B", set())
     if "GIVE" in kinds and not verbs and (units or buildings):

@@ -168,10 +168,12 @@ def _normalise(actions: list[dict]) -> list[dict]:
 
 
 def _dedupe(actions: list[dict]) -> list[dict]:
-    """A small model repeats itself: identical actions are kept once."""
+    """A small model repeats itself: identical unit orders are kept once. Repeated buildings are
+    wanted ("build three power plants"), as the parser reads them; the grammar bounds how many
+    lines a text can get (grammar.restriction_from_items, max_actions)."""
     out: list[dict] = []
     for a in actions:
-        if a not in out:
+        if a.get("action") == "build_building" or a not in out:
             out.append(a)
     return out
 
