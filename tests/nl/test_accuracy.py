@@ -37,8 +37,11 @@ def test_dev_set():
     assert lang_acc >= 0.95
 
 
-@pytest.mark.parametrize("path", [HELDOUT_SET, HERE / "heldout2.jsonl", HERE / "heldout3.jsonl"],
-                         ids=["heldout", "heldout2", "heldout3"])
+@pytest.mark.parametrize("path", [HELDOUT_SET, HERE / "heldout2.jsonl", HERE / "heldout3.jsonl",
+                                  HERE / "calibration.jsonl", HERE / "heldout_ask.jsonl", HERE / "tuning.jsonl",
+                                  HERE / "heldout_ask2.jsonl", HERE / "heldout_ask3.jsonl"],
+                         ids=["heldout", "heldout2", "heldout3", "calibration", "heldout_ask", "tuning",
+                              "heldout_ask2", "heldout_ask3"])
 def test_heldout_set(path):
     cases = load_cases(path)
     assert len(cases) >= 30

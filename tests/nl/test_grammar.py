@@ -167,3 +167,25 @@ def test_llama_cpp_compiles_compact_grammars():
     assert LlamaGrammar.from_string(compact_grammar(), verbose=False) is not None
     for text in ("artillery to the enemy", "up top", "tanks", "build 3 tanks and a refinery", "x"):
         assert LlamaGrammar.from_string(compact_grammar_for(text), verbose=False) is not None
+
+
+# --- what the compact grammar makes the model write (issue 13): the words it must not drop
+@pytest.mark.parametrize("text,good,bad", [
+    ("send 4 tanks east", "move tank,4 east", "move tank east"),
+    ("派4輛坦克往東", "move tank,4 east", "move all east"),
+    ("build three power plants", "build power_plant; build power_plant; build power_plant", "build power_plant"),
+    ("put a defense turret at 20 14", "build defense_turret 20,14", "build defense_turret"),
+    ("坦克全部往北推進", "move tank north", "move all north"),
+    ("I'd like five soldiers", "build infantry 5", "defend infantry"),
+    ("the whole army should gather in the middle", "move all center", "harvest all"),
+    ("超級武器打 45, 30", "launch 45,30", "launch enemy_base"),
+])
+def test_compact_grammar_keeps_the_words_of_the_order(text, good, bad):
+    rx = re.compile(gbnf_to_regex(compact_grammar_for(text)))
+    assert rx.fullmatch(good), (text, compact_grammar_for(text))
+    assert not rx.fullmatch(bad), (text, bad)
+
+
+def test_a_building_position_round_trips_through_the_compact_form():
+    act = {"action": "build_building", "building_type": "defense_turret", "position": {"x": 20, "y": 14}}
+    assert parse_compact(to_compact([act])) == [act]

@@ -372,3 +372,56 @@ def test_fast_path_is_fast():
         parse(t)
     mean_ms = (time.perf_counter() - t0) * 1000 / len(texts)
     assert mean_ms < 2.0, mean_ms
+
+
+# --- words players use that the first lexicon lacked (issue 13, from the tuning sets' kinds of misses)
+@pytest.mark.parametrize("text,expect", [
+    ("the whole army should gather in the middle", M("all", place="center")),
+    ("toute l'armée se rassemble au milieu", M("all", place="center")),
+    ("全軍在中間集合", M("all", place="center")),
+    ("regroup", M("all", place="home")),
+    ("I'd like five soldiers please", B("infantry", 5)),
+    ("je voudrais cinq soldats", B("infantry", 5)),
+    ("我想要兩輛坦克", B("tank", 2)),
+    ("could the soldiers maybe wander over toward the middle of the map", M("infantry", place="center")),
+    ("坦克或許可以往中間移動", M("tank", place="center")),
+    ("send 4 tanks east", [{"action": "move", "units.type": "tank", "units.count": 4, "target.direction": "east"}]),
+    ("put a defense turret at 20 14",
+     [{"action": "build_building", "building_type": "defense_turret", "position.x": 20, "position.y": 14}]),
+    ("在 20, 14 蓋一座防禦塔",
+     [{"action": "build_building", "building_type": "defense_turret", "position.x": 20, "position.y": 14}]),
+    ("超級武器打 45, 30", [{"action": "launch_superweapon", "target.x": 45, "target.y": 30}]),
+    ("the nuke is ready, fire it at their base", [{"action": "launch_superweapon", "target.place": "enemy_base"}]),
+    ("we need power, build a power plant", [{"action": "build_building", "building_type": "power_plant"}]),
+    ("pump out ten tanks from the factory", B("tank", 10)),
+    ("tanks roll out north", M("tank", direction="north")),
+    ("drop a refinery near the base", [{"action": "build_building", "building_type": "refinery"}]),
+    ("artillery, hold the base", [{"action": "defend_base", "units.type": "artillery"}]),
+    ("have the artillery guard our base", [{"action": "defend_base", "units.type": "artillery"}]),
+    ("que 3 soldats tirent sur l'ennemi le plus proche",
+     [{"action": "attack", "units.type": "infantry", "units.count": 3, "target.place": "nearest_enemy"}]),
+    ("tanks go west, infantry stay and defend the base",
+     [{"action": "move", "units.type": "tank", "target.direction": "west"},
+      {"action": "defend_base", "units.type": "infantry"}]),
+    ("would you mind stopping the tanks", [{"action": "stop", "units.type": "tank"}]),
+    ("pull everyone back", M("all", place="home")),
+    ("infanterie vers le nrod", M("infantry", direction="north")),
+    ("直生機打最近的敵軍", [{"action": "attack", "units.type": "helicopter", "target.place": "nearest_enemy"}]),
+    ("蓋一座精練廠", [{"action": "build_building", "building_type": "refinery"}]),
+    ("建一座防禦跑塔", [{"action": "build_building", "building_type": "defense_turret"}]),
+    ("直升機攻擊他們的基地", [{"action": "attack", "units.type": "helicopter", "target.place": "enemy_base"}]),
+])
+def test_colloquial_orders(text, expect):
+    res = parse(text)
+    assert res.kind == "actions", (text, res)
+    assert passes(expect, res.actions), (text, res.actions)
+
+
+@pytest.mark.parametrize("text", ["防禦基地", "全軍防守基地"])
+def test_one_wrong_character_never_turns_a_verb_into_a_building(text):
+    # 防禦基地 is "defend the base": the typo matcher must not read 防禦基 as a misspelt turret
+    assert parse(text).actions == [{"action": "defend_base", "units": {"type": "all"}}]
+
+
+def test_stop_and_defend_stays_two_orders():
+    assert [a["action"] for a in parse("stop and defend").actions] == ["stop", "defend_base"]
