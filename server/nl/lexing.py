@@ -287,15 +287,16 @@ def lex(text: str) -> list[Item]:
     if coords:
         it = iter(coords)
         out = [("XY", next(it, coords[-1])) if item == ("?", _XY_TOKEN) else item for item in out]
-    return _join_ready_statements(out)
+    return _join_statements(out)
 
 
-def _join_ready_statements(items: list[Item]) -> list[Item]:
+def _join_statements(items: list[Item]) -> list[Item]:
     """Statements that belong to the next order. "The nuke is ready, fire it at their base": a
     piece that only says the superweapon is ready (no verb, no condition word) is the subject of
     the next piece's verb; the separator goes, so the superweapon is what fires. "We need power,
     build a power plant", "low on power, throw down a power plant": a need (or a bare building word)
-    the next piece builds is that same order; the need goes."""
+    the next piece builds is that same order; the need goes. "Infantry stay and defend the base":
+    staying is how they defend; the stay goes. A stay left over is a stop."""
     out = list(items)
     i = 0
     while i < len(out):
