@@ -201,6 +201,11 @@ def _unsaid(items: Sequence[Item], actions: Sequence[dict]) -> tuple[str, ...]:
             out.append("direction")
         if "x" in tgt and "XY" not in kinds:
             out.append("coordinates")
+        # no verb at all, and nothing that implies one (a place to go, a count to build, a wish):
+        # « les soldats, baladez-vous » -> defend_base is the model's guess at an unknown verb
+        if a.get("action") in ("stop", "harvest", "defend_base", "attack") and not verbs \
+                and not ({"GIVE", "D", "XY", "SW"} & kinds) and not places:
+            out.append("verb")
     return tuple(dict.fromkeys(out))
 
 
@@ -276,7 +281,7 @@ W_UNACCOUNTED = 0.3
 W_UNKNOWN = 0.85
 W_UNKNOWN_FLOOR = 0.45
 W_UNSAID = {"enemy_base": 0.3, "home": 0.4, "direction": 0.2, "coordinates": 0.1, "center": 0.4, "all": 0.5,
-            "all_implicit": 0.85, "count": 0.4, "nearest_enemy": 0.6}
+            "all_implicit": 0.85, "count": 0.4, "nearest_enemy": 0.6, "verb": 0.5}
 W_UNSAID_CORNER = 0.4
 W_PARSER = {"agrees": 1.0, "partial": 0.6, "differs": 0.35, "none": 0.8}
 W_FEWER_ACTIONS = 0.4
