@@ -187,8 +187,9 @@ def _zh_number(s: str, i: int) -> tuple[int | None, int]:
 # Index: (length, position of the wrong character, the word with it masked) -> the items it could be.
 _ZH_FUZZ: dict[tuple[int, int, str], set[tuple]] = {}
 for _k, _item in L.ZH.items():
-    # three characters or more: with two, one wrong character leaves too little (戰鬥 is not 戰車)
-    if _item[0] in ("U", "B", "SW", "P") and 3 <= len(_k) <= 4:
+    # three characters or more: with two, one wrong character leaves too little (戰鬥 is not 戰車);
+    # names of things only: place phrases are made of common words (他們去地 is not 他們基地)
+    if _item[0] in ("U", "B", "SW") and 3 <= len(_k) <= 4:
         for _j in range(len(_k)):
             _ZH_FUZZ.setdefault((len(_k), _j, _k[:_j] + "?" + _k[_j + 1:]), set()).add(_item)
 

@@ -417,6 +417,12 @@ def test_colloquial_orders(text, expect):
     assert passes(expect, res.actions), (text, res.actions)
 
 
+def test_one_wrong_character_never_makes_a_place_of_common_words():
+    # 他們去地(圖中央) is one character from 他們基地 (their base): places are never typo-matched
+    acts = parse("訓練兩個步兵然後派他們去地圖中央").actions
+    assert acts[-1]["target"] == {"place": "center"}, acts
+
+
 @pytest.mark.parametrize("text", ["防禦基地", "全軍防守基地"])
 def test_one_wrong_character_never_turns_a_verb_into_a_building(text):
     # 防禦基地 is "defend the base": the typo matcher must not read 防禦基 as a misspelt turret
