@@ -108,7 +108,12 @@ def test_every_shown_example_does_what_it_says(page, lang):
         fresh_game(page, lang)
         chips = page.locator('[data-testid="nl-chip"]')
         chips.first.wait_for(timeout=5000)
-        assert chips.all_inner_texts()[:len(SHOWN)] == texts  # the page shows these very examples
+        # the page shows these very examples (once the chosen language's chips replaced the first ones)
+        page.wait_for_function("([want, n]) => JSON.stringify([...document.querySelectorAll("
+                               "'[data-testid=\"nl-chip\"]')].slice(0, n).map(c => c.innerText)) === want",
+                               arg=[json.dumps(texts, ensure_ascii=False, separators=(",", ":")), len(SHOWN)],
+                               timeout=5000)
+        assert chips.all_inner_texts()[:len(SHOWN)] == texts
         start = {"infantry": [u["id"] for u in mine(page, "units") if u["type"] == "infantry"]}
         chips.nth(i).click()
         assert page.input_value("#nl-input") == texts[i]
