@@ -202,24 +202,12 @@ class WorkerThread:
             if seqs:
                 return True
             # nothing running: wait for work (or unload when idle long enough)
-            unload = False
             with self._cond:
                 if self._closing or self._state == STATE_FAILED:
                     return False
-                if self._top_locked() is not None:
+                if self._top_locked() is not None or not self._idle_wait_locked(backend.loaded):
                     continue
-                idle_s = self.settings.idle_unload_s
-                wait: float | None = None
-                if idle_s > 0 and backend.loaded:
-                    left = self._last_activity + idle_s - time.monotonic()
-                    if left <= 0:
-                        unload = True
-                    else:
-                        wait = left
-                if not unload:
-                    self._cond.wait(wait)
-                    continue
-            log.info("model idle for %.0f s: unloading", idle_s)
+            log.info("model idle for %.0f s: unloading", self.settings.idle_unload_s)
             backend.unload()
 
     def _lane(self) -> None:
@@ -269,7 +257,6 @@ class WorkerThread:
         """Block until a request is due (or the worker closes); mark it processing."""
         while True:
             self._expire_pending()
-            unload = False
             with self._cond:
                 if self._closing or self._state == STATE_FAILED:
                     return None
@@ -283,19 +270,22 @@ class WorkerThread:
                     self._running[req.id] = req
                     req.stop_reason = ""
                     return req
-                idle_s = self.settings.idle_unload_s
-                wait: float | None = None
-                if idle_s > 0 and self._backend.loaded and not self._running:
-                    left = self._last_activity + idle_s - time.monotonic()
-                    if left <= 0:
-                        unload = True
-                    else:
-                        wait = left
-                if not unload:
-                    self._cond.wait(wait)
+                if not self._idle_wait_locked(self._backend.loaded and not self._running):
                     continue
-            log.info("model idle for %.0f s: unloading", idle_s)
+            log.info("model idle for %.0f s: unloading", self.settings.idle_unload_s)
             self._backend.unload()
+
+    def _idle_wait_locked(self, may_unload: bool) -> bool:
+        """With the lock held and nothing to do: wait for work, at most until the model has been
+        idle ``idle_unload_s``. True when that time has come and the model should unload now."""
+        idle_s = self.settings.idle_unload_s
+        wait: float | None = None
+        if idle_s > 0 and may_unload:
+            wait = self._last_activity + idle_s - time.monotonic()
+            if wait <= 0:
+                return True
+        self._cond.wait(wait)
+        return False
 
     def _should_stop(self, req: LLMRequest) -> bool:
         """Called by the backend after every token."""

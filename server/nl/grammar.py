@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from server.sim import rules as _R
 
-from .clauses import resolve_verb
+from .clauses import conditions, resolve_verb
 from .schema import BUILDINGS, DIRECTIONS, MAX_ACTIONS, PLACES, UNITS
 
 
@@ -149,10 +149,8 @@ def restriction_from_items(items: list[tuple]) -> dict:
     for kind, val in items:
         kinds.setdefault(kind, set()).add(val)
     if "WHEN" in kinds:  # "when we have 6 tanks, attack": the 6 is the condition's, not a count to write
-        from .clauses import conditions
-
         kinds["N"] = {v for k, v in conditions([tuple(i) for i in items]) if k == "N"}
-    verbs = _clause_verbs(items)  # "go harvest", "send tanks to attack": the specific verb decides
+    verbs = set(pieces_verbs(items))  # "go harvest", "send tanks to attack": the specific verb decides
     units, buildings = kinds.get("U", set()), kinds.get("B", set())
     if "GIVE" in kinds and not verbs and (units or buildings):
         verbs = {"build"}  # "I need a harvester"
@@ -261,10 +259,6 @@ def pieces_verbs(items: list[tuple]) -> list[str]:
         elif kind in ("U", "B"):
             nouns.add(kind)
     return out
-
-
-def _clause_verbs(items: list[tuple]) -> set[str]:
-    return set(pieces_verbs(items))
 
 
 def min_actions_of(items: list[tuple]) -> int:
